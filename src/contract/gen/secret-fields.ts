@@ -7,6 +7,143 @@ export interface MessageSecrets {
 }
 
 export const secretFields: Readonly<Record<string, MessageSecrets>> = {
+  "ferry.driver.v1.AccessProtocols": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.driver.v1.AccessRule": {
+    "secret": [
+      "accessKey"
+    ],
+    "nested": {}
+  },
+  "ferry.driver.v1.AccessRuleUpdate": {
+    "secret": [
+      "accessKey"
+    ],
+    "nested": {}
+  },
+  "ferry.driver.v1.ConnectionInfo": {
+    "secret": [
+      "mountEnvironment"
+    ],
+    "nested": {
+      "accessMapping": "ferry.driver.v1.ConnectionInfo.AccessMappingEntry"
+    }
+  },
+  "ferry.driver.v1.ConnectionInfo.AccessMappingEntry": {
+    "secret": [],
+    "nested": {
+      "value": "ferry.driver.v1.AccessProtocols"
+    }
+  },
+  "ferry.driver.v1.ConnectionInfo.MountEnvironmentEntry": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.driver.v1.CreateShareInstanceRequest": {
+    "secret": [],
+    "nested": {
+      "shareInstance": "ferry.driver.v1.ShareInstance",
+      "sourceSnapshotInstance": "ferry.driver.v1.SnapshotInstance",
+      "shareServer": "ferry.driver.v1.ShareServer"
+    }
+  },
+  "ferry.driver.v1.CreateShareInstanceResponse": {
+    "secret": [],
+    "nested": {
+      "exportLocations": "ferry.driver.v1.ExportLocation",
+      "backendDetails": "ferry.driver.v1.CreateShareInstanceResponse.BackendDetailsEntry"
+    }
+  },
+  "ferry.driver.v1.CreateShareInstanceResponse.BackendDetailsEntry": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.driver.v1.CreateSnapshotInstanceRequest": {
+    "secret": [],
+    "nested": {
+      "snapshotInstance": "ferry.driver.v1.SnapshotInstance",
+      "shareInstance": "ferry.driver.v1.ShareInstance",
+      "shareServer": "ferry.driver.v1.ShareServer"
+    }
+  },
+  "ferry.driver.v1.CreateSnapshotInstanceResponse": {
+    "secret": [],
+    "nested": {
+      "exportLocations": "ferry.driver.v1.ExportLocation"
+    }
+  },
+  "ferry.driver.v1.DeleteShareInstanceRequest": {
+    "secret": [],
+    "nested": {
+      "shareInstance": "ferry.driver.v1.ShareInstance",
+      "shareServer": "ferry.driver.v1.ShareServer"
+    }
+  },
+  "ferry.driver.v1.DeleteShareInstanceResponse": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.driver.v1.DeleteSnapshotInstanceRequest": {
+    "secret": [],
+    "nested": {
+      "snapshotInstance": "ferry.driver.v1.SnapshotInstance",
+      "shareInstance": "ferry.driver.v1.ShareInstance",
+      "shareServer": "ferry.driver.v1.ShareServer"
+    }
+  },
+  "ferry.driver.v1.DeleteSnapshotInstanceResponse": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.driver.v1.ExportLocation": {
+    "secret": [],
+    "nested": {
+      "metadata": "ferry.driver.v1.ExportLocation.MetadataEntry"
+    }
+  },
+  "ferry.driver.v1.ExportLocation.MetadataEntry": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.driver.v1.ExtendShareInstanceRequest": {
+    "secret": [],
+    "nested": {
+      "shareInstance": "ferry.driver.v1.ShareInstance",
+      "shareServer": "ferry.driver.v1.ShareServer"
+    }
+  },
+  "ferry.driver.v1.ExtendShareInstanceResponse": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.driver.v1.GetConnectionInfoRequest": {
+    "secret": [],
+    "nested": {
+      "shareInstance": "ferry.driver.v1.ShareInstance",
+      "shareServer": "ferry.driver.v1.ShareServer"
+    }
+  },
+  "ferry.driver.v1.GetConnectionInfoResponse": {
+    "secret": [],
+    "nested": {
+      "connectionInfo": "ferry.driver.v1.ConnectionInfo"
+    }
+  },
+  "ferry.driver.v1.GetExportLocationsRequest": {
+    "secret": [],
+    "nested": {
+      "shareInstance": "ferry.driver.v1.ShareInstance",
+      "shareServer": "ferry.driver.v1.ShareServer"
+    }
+  },
+  "ferry.driver.v1.GetExportLocationsResponse": {
+    "secret": [],
+    "nested": {
+      "exportLocations": "ferry.driver.v1.ExportLocation"
+    }
+  },
   "ferry.driver.v1.GetPluginCapabilitiesRequest": {
     "secret": [],
     "nested": {}
@@ -29,11 +166,302 @@ export const secretFields: Readonly<Record<string, MessageSecrets>> = {
     "secret": [],
     "nested": {}
   },
+  "ferry.driver.v1.ListPoolsRequest": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.driver.v1.ListPoolsResponse": {
+    "secret": [
+      "migrationPeerInfo"
+    ],
+    "nested": {
+      "pools": "ferry.driver.v1.Pool"
+    }
+  },
+  "ferry.driver.v1.ListPoolsResponse.MigrationPeerInfoEntry": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.driver.v1.MigrationCancelRequest": {
+    "secret": [],
+    "nested": {
+      "sourceShareInstance": "ferry.driver.v1.ShareInstance",
+      "destinationShareInstance": "ferry.driver.v1.ShareInstance",
+      "destinationPeer": "ferry.driver.v1.PeerInfo",
+      "sourceSnapshotInstances": "ferry.driver.v1.SnapshotInstance",
+      "snapshotMappings": "ferry.driver.v1.MigrationCancelRequest.SnapshotMappingsEntry",
+      "sourceShareServer": "ferry.driver.v1.ShareServer",
+      "destinationShareServer": "ferry.driver.v1.ShareServer"
+    }
+  },
+  "ferry.driver.v1.MigrationCancelRequest.SnapshotMappingsEntry": {
+    "secret": [],
+    "nested": {
+      "value": "ferry.driver.v1.SnapshotInstance"
+    }
+  },
+  "ferry.driver.v1.MigrationCancelResponse": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.driver.v1.MigrationCheckCompatibilityRequest": {
+    "secret": [],
+    "nested": {
+      "sourceShareInstance": "ferry.driver.v1.ShareInstance",
+      "destinationShareInstance": "ferry.driver.v1.ShareInstance",
+      "destinationPeer": "ferry.driver.v1.PeerInfo",
+      "sourceShareServer": "ferry.driver.v1.ShareServer",
+      "destinationShareServer": "ferry.driver.v1.ShareServer"
+    }
+  },
+  "ferry.driver.v1.MigrationCheckCompatibilityResponse": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.driver.v1.MigrationCompleteRequest": {
+    "secret": [],
+    "nested": {
+      "sourceShareInstance": "ferry.driver.v1.ShareInstance",
+      "destinationShareInstance": "ferry.driver.v1.ShareInstance",
+      "destinationPeer": "ferry.driver.v1.PeerInfo",
+      "sourceSnapshotInstances": "ferry.driver.v1.SnapshotInstance",
+      "snapshotMappings": "ferry.driver.v1.MigrationCompleteRequest.SnapshotMappingsEntry",
+      "sourceShareServer": "ferry.driver.v1.ShareServer",
+      "destinationShareServer": "ferry.driver.v1.ShareServer"
+    }
+  },
+  "ferry.driver.v1.MigrationCompleteRequest.SnapshotMappingsEntry": {
+    "secret": [],
+    "nested": {
+      "value": "ferry.driver.v1.SnapshotInstance"
+    }
+  },
+  "ferry.driver.v1.MigrationCompleteResponse": {
+    "secret": [],
+    "nested": {
+      "exportLocations": "ferry.driver.v1.ExportLocation",
+      "snapshotUpdates": "ferry.driver.v1.MigrationCompleteResponse.SnapshotUpdatesEntry"
+    }
+  },
+  "ferry.driver.v1.MigrationCompleteResponse.SnapshotUpdatesEntry": {
+    "secret": [],
+    "nested": {
+      "value": "ferry.driver.v1.SnapshotUpdate"
+    }
+  },
+  "ferry.driver.v1.MigrationContinueRequest": {
+    "secret": [],
+    "nested": {
+      "sourceShareInstance": "ferry.driver.v1.ShareInstance",
+      "destinationShareInstance": "ferry.driver.v1.ShareInstance",
+      "destinationPeer": "ferry.driver.v1.PeerInfo",
+      "sourceSnapshotInstances": "ferry.driver.v1.SnapshotInstance",
+      "snapshotMappings": "ferry.driver.v1.MigrationContinueRequest.SnapshotMappingsEntry",
+      "sourceShareServer": "ferry.driver.v1.ShareServer",
+      "destinationShareServer": "ferry.driver.v1.ShareServer"
+    }
+  },
+  "ferry.driver.v1.MigrationContinueRequest.SnapshotMappingsEntry": {
+    "secret": [],
+    "nested": {
+      "value": "ferry.driver.v1.SnapshotInstance"
+    }
+  },
+  "ferry.driver.v1.MigrationContinueResponse": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.driver.v1.MigrationGetProgressRequest": {
+    "secret": [],
+    "nested": {
+      "sourceShareInstance": "ferry.driver.v1.ShareInstance",
+      "destinationShareInstance": "ferry.driver.v1.ShareInstance",
+      "destinationPeer": "ferry.driver.v1.PeerInfo",
+      "sourceSnapshotInstances": "ferry.driver.v1.SnapshotInstance",
+      "snapshotMappings": "ferry.driver.v1.MigrationGetProgressRequest.SnapshotMappingsEntry",
+      "sourceShareServer": "ferry.driver.v1.ShareServer",
+      "destinationShareServer": "ferry.driver.v1.ShareServer"
+    }
+  },
+  "ferry.driver.v1.MigrationGetProgressRequest.SnapshotMappingsEntry": {
+    "secret": [],
+    "nested": {
+      "value": "ferry.driver.v1.SnapshotInstance"
+    }
+  },
+  "ferry.driver.v1.MigrationGetProgressResponse": {
+    "secret": [],
+    "nested": {
+      "details": "ferry.driver.v1.MigrationGetProgressResponse.DetailsEntry"
+    }
+  },
+  "ferry.driver.v1.MigrationGetProgressResponse.DetailsEntry": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.driver.v1.MigrationStartRequest": {
+    "secret": [],
+    "nested": {
+      "sourceShareInstance": "ferry.driver.v1.ShareInstance",
+      "destinationShareInstance": "ferry.driver.v1.ShareInstance",
+      "destinationPeer": "ferry.driver.v1.PeerInfo",
+      "sourceSnapshotInstances": "ferry.driver.v1.SnapshotInstance",
+      "snapshotMappings": "ferry.driver.v1.MigrationStartRequest.SnapshotMappingsEntry",
+      "sourceShareServer": "ferry.driver.v1.ShareServer",
+      "destinationShareServer": "ferry.driver.v1.ShareServer"
+    }
+  },
+  "ferry.driver.v1.MigrationStartRequest.SnapshotMappingsEntry": {
+    "secret": [],
+    "nested": {
+      "value": "ferry.driver.v1.SnapshotInstance"
+    }
+  },
+  "ferry.driver.v1.MigrationStartResponse": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.driver.v1.MigrationUpdateModelRequest": {
+    "secret": [],
+    "nested": {
+      "sourceShareInstance": "ferry.driver.v1.ShareInstance",
+      "destinationShareInstance": "ferry.driver.v1.ShareInstance",
+      "destinationSnapshotInstances": "ferry.driver.v1.SnapshotInstance",
+      "destinationShareServer": "ferry.driver.v1.ShareServer",
+      "sourcePeer": "ferry.driver.v1.PeerInfo"
+    }
+  },
+  "ferry.driver.v1.MigrationUpdateModelResponse": {
+    "secret": [],
+    "nested": {
+      "exportLocations": "ferry.driver.v1.ExportLocation",
+      "backendDetails": "ferry.driver.v1.MigrationUpdateModelResponse.BackendDetailsEntry",
+      "snapshotUpdates": "ferry.driver.v1.MigrationUpdateModelResponse.SnapshotUpdatesEntry"
+    }
+  },
+  "ferry.driver.v1.MigrationUpdateModelResponse.BackendDetailsEntry": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.driver.v1.MigrationUpdateModelResponse.SnapshotUpdatesEntry": {
+    "secret": [],
+    "nested": {
+      "value": "ferry.driver.v1.SnapshotUpdate"
+    }
+  },
+  "ferry.driver.v1.NetworkAllocation": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.driver.v1.PeerInfo": {
+    "secret": [
+      "properties"
+    ],
+    "nested": {}
+  },
+  "ferry.driver.v1.PeerInfo.PropertiesEntry": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.driver.v1.Pool": {
+    "secret": [],
+    "nested": {
+      "capabilities": "ferry.driver.v1.Pool.CapabilitiesEntry"
+    }
+  },
+  "ferry.driver.v1.Pool.CapabilitiesEntry": {
+    "secret": [],
+    "nested": {}
+  },
   "ferry.driver.v1.ProbeRequest": {
     "secret": [],
     "nested": {}
   },
   "ferry.driver.v1.ProbeResponse": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.driver.v1.ShareInstance": {
+    "secret": [],
+    "nested": {
+      "exportLocations": "ferry.driver.v1.ExportLocation",
+      "shareTypeExtraSpecs": "ferry.driver.v1.ShareInstance.ShareTypeExtraSpecsEntry",
+      "backendDetails": "ferry.driver.v1.ShareInstance.BackendDetailsEntry"
+    }
+  },
+  "ferry.driver.v1.ShareInstance.BackendDetailsEntry": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.driver.v1.ShareInstance.ShareTypeExtraSpecsEntry": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.driver.v1.ShareServer": {
+    "secret": [
+      "backendDetails"
+    ],
+    "nested": {
+      "networkAllocations": "ferry.driver.v1.NetworkAllocation"
+    }
+  },
+  "ferry.driver.v1.ShareServer.BackendDetailsEntry": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.driver.v1.ShrinkShareInstanceRequest": {
+    "secret": [],
+    "nested": {
+      "shareInstance": "ferry.driver.v1.ShareInstance",
+      "shareServer": "ferry.driver.v1.ShareServer"
+    }
+  },
+  "ferry.driver.v1.ShrinkShareInstanceResponse": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.driver.v1.SnapshotInstance": {
+    "secret": [],
+    "nested": {
+      "exportLocations": "ferry.driver.v1.ExportLocation"
+    }
+  },
+  "ferry.driver.v1.SnapshotUpdate": {
+    "secret": [],
+    "nested": {
+      "exportLocations": "ferry.driver.v1.ExportLocation"
+    }
+  },
+  "ferry.driver.v1.UpdateAccessRequest": {
+    "secret": [],
+    "nested": {
+      "shareInstance": "ferry.driver.v1.ShareInstance",
+      "accessRules": "ferry.driver.v1.AccessRule",
+      "addRules": "ferry.driver.v1.AccessRule",
+      "deleteRules": "ferry.driver.v1.AccessRule",
+      "updateRules": "ferry.driver.v1.AccessRule",
+      "shareServer": "ferry.driver.v1.ShareServer"
+    }
+  },
+  "ferry.driver.v1.UpdateAccessResponse": {
+    "secret": [],
+    "nested": {
+      "accessRuleUpdates": "ferry.driver.v1.UpdateAccessResponse.AccessRuleUpdatesEntry"
+    }
+  },
+  "ferry.driver.v1.UpdateAccessResponse.AccessRuleUpdatesEntry": {
+    "secret": [],
+    "nested": {
+      "value": "ferry.driver.v1.AccessRuleUpdate"
+    }
+  },
+  "ferry.driver.v1.Volume": {
+    "secret": [],
+    "nested": {
+      "volumeTypeExtraSpecs": "ferry.driver.v1.Volume.VolumeTypeExtraSpecsEntry"
+    }
+  },
+  "ferry.driver.v1.Volume.VolumeTypeExtraSpecsEntry": {
     "secret": [],
     "nested": {}
   }

@@ -135,6 +135,14 @@ export enum ErrorReason {
    */
   ERROR_REASON_BACKEND_ERROR = 51,
   /**
+   * ERROR_REASON_PEER_UNAVAILABLE - UNAVAILABLE. During a driver-assisted migration the plugin cannot reach the OTHER back
+   * end through the PeerInfo it was given (address unreachable, credentials refused).
+   * metadata: backend (the peer's "host@backend"). Next: ferry retries with backoff; for a
+   * Start or a compatibility check it then falls back to host-assisted migration where
+   * allowed. During Continue or Complete it fails the migration like BACKEND_ERROR.
+   */
+  ERROR_REASON_PEER_UNAVAILABLE = 52,
+  /**
    * ERROR_REASON_PLUGIN_UNAVAILABLE - Set by ferry's plugin host, never by plugins:
    * UNAVAILABLE. The plugin process is down or restarting. metadata: plugin.
    */
@@ -224,6 +232,9 @@ export function errorReasonFromJSON(object: any): ErrorReason {
     case 51:
     case "ERROR_REASON_BACKEND_ERROR":
       return ErrorReason.ERROR_REASON_BACKEND_ERROR;
+    case 52:
+    case "ERROR_REASON_PEER_UNAVAILABLE":
+      return ErrorReason.ERROR_REASON_PEER_UNAVAILABLE;
     case 60:
     case "ERROR_REASON_PLUGIN_UNAVAILABLE":
       return ErrorReason.ERROR_REASON_PLUGIN_UNAVAILABLE;
@@ -287,6 +298,8 @@ export function errorReasonToJSON(object: ErrorReason): string {
       return "ERROR_REASON_BACKEND_UNAVAILABLE";
     case ErrorReason.ERROR_REASON_BACKEND_ERROR:
       return "ERROR_REASON_BACKEND_ERROR";
+    case ErrorReason.ERROR_REASON_PEER_UNAVAILABLE:
+      return "ERROR_REASON_PEER_UNAVAILABLE";
     case ErrorReason.ERROR_REASON_PLUGIN_UNAVAILABLE:
       return "ERROR_REASON_PLUGIN_UNAVAILABLE";
     case ErrorReason.ERROR_REASON_PLUGIN_DEADLINE_EXCEEDED:
