@@ -1,0 +1,55 @@
+/**
+ * ferry plugin SDK: write a Driver class, call serve(), get a plugin that does the handshake,
+ * health, graceful stop and stderr logging. See serve() and Driver for an example.
+ *
+ * Import this module before anything that might print: its first import moves console output
+ * and process.stdout writes to stderr, keeping stdout for the handshake line.
+ */
+// Must stay the first import: it redirects stdout before any other module's code runs.
+import './stdout-guard.js';
+
+// --- For plugin authors ---
+export { serve } from './serve.js';
+export type { ServeOptions, ServingPlugin, DriverSource } from './serve.js';
+export type { Driver, DriverContext, DriverInfo, DriverHandler, ServiceHandlers } from './driver.js';
+export type { PluginEnvironment } from './environment.js';
+export { createKeyedOperations, createCompletedResults } from './keyed-operations.js';
+export type { KeyedOperations, CompletedResults, CompletedResultsOptions, ReplayOptions } from './keyed-operations.js';
+
+export {
+  FerryError,
+  InvalidArgumentError,
+  MissingFieldError,
+  NotFoundError,
+  AlreadyExistsError,
+  FailedPreconditionError,
+  OperationInProgressError,
+  UnimplementedError,
+  UnavailableError,
+  CancelledError,
+  ResourceExhaustedError,
+  InternalError,
+} from '../../src/domain/errors.js';
+export type { ErrorCode, FieldViolation, FerryErrorOptions } from '../../src/domain/errors.js';
+
+// Generated contract types plugin authors implement against.
+export { PluginCapability } from '../../src/contract/gen/ferry/driver/v1/identity.js';
+export type {
+  GetPluginInfoResponse,
+  GetPluginCapabilitiesResponse,
+  ProbeRequest,
+  ProbeResponse,
+  DeepPartial,
+} from '../../src/contract/gen/ferry/driver/v1/identity.js';
+
+// --- For the host, the conformance kit and SDK tests (not needed to write a plugin) ---
+export {
+  MAGIC_COOKIE_KEY,
+  MAGIC_COOKIE_VALUE,
+  RUN_BY_HAND_MESSAGE,
+  readPluginEnvironment,
+  PluginEnvironmentError,
+} from './environment.js';
+export { SUPPORTED_CONTRACT_VERSIONS, chooseContractVersion, renderHandshakeLine } from './handshake.js';
+export type { HandshakeLine } from './handshake.js';
+export { CONTRACT_SERVICES } from './services.js';
