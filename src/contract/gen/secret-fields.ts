@@ -23,6 +23,16 @@ export const secretFields: Readonly<Record<string, MessageSecrets>> = {
     ],
     "nested": {}
   },
+  "ferry.driver.v1.AttachVolumeRequest": {
+    "secret": [],
+    "nested": {
+      "volume": "ferry.driver.v1.Volume"
+    }
+  },
+  "ferry.driver.v1.AttachVolumeResponse": {
+    "secret": [],
+    "nested": {}
+  },
   "ferry.driver.v1.ConnectionInfo": {
     "secret": [
       "mountEnvironment"
@@ -74,6 +84,16 @@ export const secretFields: Readonly<Record<string, MessageSecrets>> = {
       "exportLocations": "ferry.driver.v1.ExportLocation"
     }
   },
+  "ferry.driver.v1.CreateVolumeRequest": {
+    "secret": [],
+    "nested": {
+      "volume": "ferry.driver.v1.Volume"
+    }
+  },
+  "ferry.driver.v1.CreateVolumeResponse": {
+    "secret": [],
+    "nested": {}
+  },
   "ferry.driver.v1.DeleteShareInstanceRequest": {
     "secret": [],
     "nested": {
@@ -94,6 +114,26 @@ export const secretFields: Readonly<Record<string, MessageSecrets>> = {
     }
   },
   "ferry.driver.v1.DeleteSnapshotInstanceResponse": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.driver.v1.DeleteVolumeRequest": {
+    "secret": [],
+    "nested": {
+      "volume": "ferry.driver.v1.Volume"
+    }
+  },
+  "ferry.driver.v1.DeleteVolumeResponse": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.driver.v1.DetachVolumeRequest": {
+    "secret": [],
+    "nested": {
+      "volume": "ferry.driver.v1.Volume"
+    }
+  },
+  "ferry.driver.v1.DetachVolumeResponse": {
     "secret": [],
     "nested": {}
   },
@@ -181,6 +221,24 @@ export const secretFields: Readonly<Record<string, MessageSecrets>> = {
   "ferry.driver.v1.ListPoolsResponse.MigrationPeerInfoEntry": {
     "secret": [],
     "nested": {}
+  },
+  "ferry.driver.v1.MigrateVolumeRequest": {
+    "secret": [],
+    "nested": {
+      "volume": "ferry.driver.v1.Volume",
+      "destinationPeer": "ferry.driver.v1.PeerInfo",
+      "newVolumeTypeExtraSpecs": "ferry.driver.v1.MigrateVolumeRequest.NewVolumeTypeExtraSpecsEntry"
+    }
+  },
+  "ferry.driver.v1.MigrateVolumeRequest.NewVolumeTypeExtraSpecsEntry": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.driver.v1.MigrateVolumeResponse": {
+    "secret": [],
+    "nested": {
+      "modelUpdate": "ferry.driver.v1.VolumeModelUpdate"
+    }
   },
   "ferry.driver.v1.MigrationCancelRequest": {
     "secret": [],
@@ -353,6 +411,14 @@ export const secretFields: Readonly<Record<string, MessageSecrets>> = {
     "secret": [],
     "nested": {}
   },
+  "ferry.driver.v1.NetworkInfo": {
+    "secret": [],
+    "nested": {
+      "networkAllocations": "ferry.driver.v1.NetworkAllocation",
+      "adminNetworkAllocations": "ferry.driver.v1.NetworkAllocation",
+      "securityServices": "ferry.driver.v1.SecurityService"
+    }
+  },
   "ferry.driver.v1.PeerInfo": {
     "secret": [
       "properties"
@@ -381,6 +447,47 @@ export const secretFields: Readonly<Record<string, MessageSecrets>> = {
     "secret": [],
     "nested": {}
   },
+  "ferry.driver.v1.RetypeVolumeRequest": {
+    "secret": [],
+    "nested": {
+      "volume": "ferry.driver.v1.Volume",
+      "newVolumeTypeExtraSpecs": "ferry.driver.v1.RetypeVolumeRequest.NewVolumeTypeExtraSpecsEntry",
+      "diff": "ferry.driver.v1.VolumeTypeDiff"
+    }
+  },
+  "ferry.driver.v1.RetypeVolumeRequest.NewVolumeTypeExtraSpecsEntry": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.driver.v1.RetypeVolumeResponse": {
+    "secret": [],
+    "nested": {
+      "modelUpdate": "ferry.driver.v1.VolumeModelUpdate"
+    }
+  },
+  "ferry.driver.v1.SecurityService": {
+    "secret": [
+      "password"
+    ],
+    "nested": {}
+  },
+  "ferry.driver.v1.SetupShareServerRequest": {
+    "secret": [],
+    "nested": {
+      "shareServer": "ferry.driver.v1.ShareServer",
+      "networkInfo": "ferry.driver.v1.NetworkInfo"
+    }
+  },
+  "ferry.driver.v1.SetupShareServerResponse": {
+    "secret": [
+      "backendDetails"
+    ],
+    "nested": {}
+  },
+  "ferry.driver.v1.SetupShareServerResponse.BackendDetailsEntry": {
+    "secret": [],
+    "nested": {}
+  },
   "ferry.driver.v1.ShareInstance": {
     "secret": [],
     "nested": {
@@ -397,6 +504,23 @@ export const secretFields: Readonly<Record<string, MessageSecrets>> = {
     "secret": [],
     "nested": {}
   },
+  "ferry.driver.v1.ShareInstanceUpdate": {
+    "secret": [],
+    "nested": {
+      "exportLocations": "ferry.driver.v1.ExportLocation"
+    }
+  },
+  "ferry.driver.v1.ShareRequestSpec": {
+    "secret": [],
+    "nested": {
+      "shareInstance": "ferry.driver.v1.ShareInstance",
+      "shareProperties": "ferry.driver.v1.ShareRequestSpec.SharePropertiesEntry"
+    }
+  },
+  "ferry.driver.v1.ShareRequestSpec.SharePropertiesEntry": {
+    "secret": [],
+    "nested": {}
+  },
   "ferry.driver.v1.ShareServer": {
     "secret": [
       "backendDetails"
@@ -408,6 +532,128 @@ export const secretFields: Readonly<Record<string, MessageSecrets>> = {
   "ferry.driver.v1.ShareServer.BackendDetailsEntry": {
     "secret": [],
     "nested": {}
+  },
+  "ferry.driver.v1.ShareServerMigrationCancelRequest": {
+    "secret": [],
+    "nested": {
+      "sourceShareServer": "ferry.driver.v1.ShareServer",
+      "destinationShareServer": "ferry.driver.v1.ShareServer",
+      "shareInstances": "ferry.driver.v1.ShareInstance",
+      "snapshotInstances": "ferry.driver.v1.SnapshotInstance",
+      "sourcePeer": "ferry.driver.v1.PeerInfo"
+    }
+  },
+  "ferry.driver.v1.ShareServerMigrationCancelResponse": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.driver.v1.ShareServerMigrationCheckCompatibilityRequest": {
+    "secret": [],
+    "nested": {
+      "shareServer": "ferry.driver.v1.ShareServer",
+      "sharesRequestSpec": "ferry.driver.v1.SharesRequestSpec",
+      "sourcePeer": "ferry.driver.v1.PeerInfo"
+    }
+  },
+  "ferry.driver.v1.ShareServerMigrationCheckCompatibilityResponse": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.driver.v1.ShareServerMigrationCompleteRequest": {
+    "secret": [],
+    "nested": {
+      "sourceShareServer": "ferry.driver.v1.ShareServer",
+      "destinationShareServer": "ferry.driver.v1.ShareServer",
+      "shareInstances": "ferry.driver.v1.ShareInstance",
+      "snapshotInstances": "ferry.driver.v1.SnapshotInstance",
+      "sourcePeer": "ferry.driver.v1.PeerInfo",
+      "newNetworkInfo": "ferry.driver.v1.NetworkInfo"
+    }
+  },
+  "ferry.driver.v1.ShareServerMigrationCompleteResponse": {
+    "secret": [
+      "serverBackendDetails"
+    ],
+    "nested": {
+      "shareUpdates": "ferry.driver.v1.ShareServerMigrationCompleteResponse.ShareUpdatesEntry",
+      "snapshotUpdates": "ferry.driver.v1.ShareServerMigrationCompleteResponse.SnapshotUpdatesEntry"
+    }
+  },
+  "ferry.driver.v1.ShareServerMigrationCompleteResponse.ServerBackendDetailsEntry": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.driver.v1.ShareServerMigrationCompleteResponse.ShareUpdatesEntry": {
+    "secret": [],
+    "nested": {
+      "value": "ferry.driver.v1.ShareInstanceUpdate"
+    }
+  },
+  "ferry.driver.v1.ShareServerMigrationCompleteResponse.SnapshotUpdatesEntry": {
+    "secret": [],
+    "nested": {
+      "value": "ferry.driver.v1.SnapshotUpdate"
+    }
+  },
+  "ferry.driver.v1.ShareServerMigrationContinueRequest": {
+    "secret": [],
+    "nested": {
+      "sourceShareServer": "ferry.driver.v1.ShareServer",
+      "destinationShareServer": "ferry.driver.v1.ShareServer",
+      "shareInstances": "ferry.driver.v1.ShareInstance",
+      "snapshotInstances": "ferry.driver.v1.SnapshotInstance",
+      "sourcePeer": "ferry.driver.v1.PeerInfo"
+    }
+  },
+  "ferry.driver.v1.ShareServerMigrationContinueResponse": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.driver.v1.ShareServerMigrationGetProgressRequest": {
+    "secret": [],
+    "nested": {
+      "sourceShareServer": "ferry.driver.v1.ShareServer",
+      "destinationShareServer": "ferry.driver.v1.ShareServer",
+      "shareInstances": "ferry.driver.v1.ShareInstance",
+      "snapshotInstances": "ferry.driver.v1.SnapshotInstance",
+      "sourcePeer": "ferry.driver.v1.PeerInfo"
+    }
+  },
+  "ferry.driver.v1.ShareServerMigrationGetProgressResponse": {
+    "secret": [],
+    "nested": {
+      "details": "ferry.driver.v1.ShareServerMigrationGetProgressResponse.DetailsEntry"
+    }
+  },
+  "ferry.driver.v1.ShareServerMigrationGetProgressResponse.DetailsEntry": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.driver.v1.ShareServerMigrationStartRequest": {
+    "secret": [],
+    "nested": {
+      "sourceShareServer": "ferry.driver.v1.ShareServer",
+      "destinationShareServer": "ferry.driver.v1.ShareServer",
+      "shareInstances": "ferry.driver.v1.ShareInstance",
+      "snapshotInstances": "ferry.driver.v1.SnapshotInstance",
+      "sourcePeer": "ferry.driver.v1.PeerInfo"
+    }
+  },
+  "ferry.driver.v1.ShareServerMigrationStartResponse": {
+    "secret": [
+      "backendDetails"
+    ],
+    "nested": {}
+  },
+  "ferry.driver.v1.ShareServerMigrationStartResponse.BackendDetailsEntry": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.driver.v1.SharesRequestSpec": {
+    "secret": [],
+    "nested": {
+      "sharesReqSpec": "ferry.driver.v1.ShareRequestSpec"
+    }
   },
   "ferry.driver.v1.ShrinkShareInstanceRequest": {
     "secret": [],
@@ -432,6 +678,21 @@ export const secretFields: Readonly<Record<string, MessageSecrets>> = {
       "exportLocations": "ferry.driver.v1.ExportLocation"
     }
   },
+  "ferry.driver.v1.SpecChange": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.driver.v1.TeardownShareServerRequest": {
+    "secret": [],
+    "nested": {
+      "shareServer": "ferry.driver.v1.ShareServer",
+      "securityServices": "ferry.driver.v1.SecurityService"
+    }
+  },
+  "ferry.driver.v1.TeardownShareServerResponse": {
+    "secret": [],
+    "nested": {}
+  },
   "ferry.driver.v1.UpdateAccessRequest": {
     "secret": [],
     "nested": {
@@ -455,6 +716,17 @@ export const secretFields: Readonly<Record<string, MessageSecrets>> = {
       "value": "ferry.driver.v1.AccessRuleUpdate"
     }
   },
+  "ferry.driver.v1.UpdateMigratedVolumeRequest": {
+    "secret": [],
+    "nested": {
+      "volume": "ferry.driver.v1.Volume",
+      "newVolume": "ferry.driver.v1.Volume"
+    }
+  },
+  "ferry.driver.v1.UpdateMigratedVolumeResponse": {
+    "secret": [],
+    "nested": {}
+  },
   "ferry.driver.v1.Volume": {
     "secret": [],
     "nested": {
@@ -464,5 +736,35 @@ export const secretFields: Readonly<Record<string, MessageSecrets>> = {
   "ferry.driver.v1.Volume.VolumeTypeExtraSpecsEntry": {
     "secret": [],
     "nested": {}
+  },
+  "ferry.driver.v1.VolumeModelUpdate": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.driver.v1.VolumeTypeDiff": {
+    "secret": [],
+    "nested": {
+      "extraSpecs": "ferry.driver.v1.VolumeTypeDiff.ExtraSpecsEntry",
+      "qosSpecs": "ferry.driver.v1.VolumeTypeDiff.QosSpecsEntry",
+      "encryption": "ferry.driver.v1.VolumeTypeDiff.EncryptionEntry"
+    }
+  },
+  "ferry.driver.v1.VolumeTypeDiff.EncryptionEntry": {
+    "secret": [],
+    "nested": {
+      "value": "ferry.driver.v1.SpecChange"
+    }
+  },
+  "ferry.driver.v1.VolumeTypeDiff.ExtraSpecsEntry": {
+    "secret": [],
+    "nested": {
+      "value": "ferry.driver.v1.SpecChange"
+    }
+  },
+  "ferry.driver.v1.VolumeTypeDiff.QosSpecsEntry": {
+    "secret": [],
+    "nested": {
+      "value": "ferry.driver.v1.SpecChange"
+    }
   }
 };
