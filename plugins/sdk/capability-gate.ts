@@ -1,8 +1,8 @@
 /**
  * Capability gating (csi-driver-host-path's validateControllerServiceRequest habit): an RPC is
- * served only when the driver advertises its capability and implements its method. Checked
- * once at start (advertised but not implemented: refuse to start) and per call (not advertised
- * or not implemented: UNIMPLEMENTED, CAPABILITY_NOT_SUPPORTED). Pure.
+ * served only when the driver advertises one of its capabilities and implements its method.
+ * Checked once at start (advertised but a required method missing: refuse to start) and per
+ * call (not advertised or not implemented: UNIMPLEMENTED, CAPABILITY_NOT_SUPPORTED). Pure.
  */
 import { UnimplementedError } from '../../src/domain/errors.js';
 import { PluginCapability, pluginCapabilityToJSON } from '../../src/contract/gen/ferry/driver/v1/identity.js';
@@ -11,7 +11,7 @@ import type { MethodSpec, ServiceSpec } from './service-spec.js';
 /** Identity RPCs the SDK answers itself; never looked up on the driver. */
 export const SDK_ANSWERED_METHODS: ReadonlySet<string> = new Set(['getPluginInfo', 'getPluginCapabilities']);
 
-/** Identity RPCs with a default answer when the driver does not implement them. */
+/** RPCs with an SDK default answer when the driver does not implement them. */
 export const DEFAULTED_METHODS: ReadonlySet<string> = new Set(['probe']);
 
 /** A driver as far as gating is concerned: its capabilities and whatever methods it has. */
@@ -23,7 +23,7 @@ export interface GatedDriver {
 export interface DriverCheck {
   /** Fatal: each names a capability and the methods it requires that the driver lacks. */
   readonly errors: readonly string[];
-  /** Not fatal: methods the driver implements whose capability it does not advertise (never called). */
+  /** Not fatal: methods the driver implements but whose capability it does not advertise (they answer UNIMPLEMENTED). */
   readonly unadvertised: readonly string[];
 }
 
@@ -35,6 +35,14 @@ export function implementsMethod(driver: object, key: string): boolean {
 /** The enum name of a capability, e.g. "PLUGIN_CAPABILITY_SHARES". */
 export function capabilityName(capability: PluginCapability): string {
   return pluginCapabilityToJSON(capability);
+}
+
+function gateNames(method: MethodSpec): string {
+  return method.gate.anyOf.map(capabilityName).join(' or ');
+}
+
+function isAdvertised(method: MethodSpec, advertised: ReadonlySet<PluginCapability>): boolean {
+  return method.gate.anyOf.length === 0 || method.gate.anyOf.some((c) => advertised.has(c));
 }
 
 /** Checks advertised capabilities against implemented methods; see DriverCheck. */
@@ -54,12 +62,14 @@ export function checkDriver(driver: GatedDriver, services: readonly ServiceSpec[
   const missing = new Map<PluginCapability, string[]>();
   const unadvertised: string[] = [];
   for (const method of services.flatMap((s) => s.methods)) {
-    if (method.capability === null || SDK_ANSWERED_METHODS.has(method.key)) continue;
+    if (SDK_ANSWERED_METHODS.has(method.key) || method.gate.anyOf.length === 0) continue;
     const has = implementsMethod(driver, method.key);
-    if (advertised.has(method.capability) && !has) {
-      missing.set(method.capability, [...(missing.get(method.capability) ?? []), `${method.key} (${method.method})`]);
-    } else if (!advertised.has(method.capability) && has) {
-      unadvertised.push(`${method.key} (${method.method}) needs ${capabilityName(method.capability)}, which the driver does not advertise; it answers UNIMPLEMENTED`);
+    if (!has && method.gate.required) {
+      for (const capability of method.gate.anyOf.filter((c) => advertised.has(c))) {
+        missing.set(capability, [...(missing.get(capability) ?? []), `${method.key} (${method.method})`]);
+      }
+    } else if (has && !isAdvertised(method, advertised)) {
+      unadvertised.push(`${method.key} (${method.method}) needs ${gateNames(method)}, which the driver does not advertise; it answers UNIMPLEMENTED`);
     }
   }
   for (const [capability, methods] of missing) {
@@ -70,16 +80,16 @@ export function checkDriver(driver: GatedDriver, services: readonly ServiceSpec[
 
 /**
  * Why a call to `method` must be refused, or undefined when it may be served. A refusal is the
- * UnimplementedError the call answers with.
+ * UnimplementedError (CAPABILITY_NOT_SUPPORTED) the call answers with.
  */
 export function refusalFor(method: MethodSpec, driver: GatedDriver): UnimplementedError | undefined {
   if (SDK_ANSWERED_METHODS.has(method.key)) return undefined;
   if (method.streaming) return new UnimplementedError(`${method.method} (streaming RPCs are not supported by the ferry plugin SDK yet)`);
-  if (method.capability !== null && !driver.capabilities.includes(method.capability)) {
-    return new UnimplementedError(`${method.method} (capability ${capabilityName(method.capability)} not advertised)`, capabilityName(method.capability));
+  if (!isAdvertised(method, new Set(driver.capabilities))) {
+    return new UnimplementedError(`${method.method} (capability ${gateNames(method)} not advertised)`, gateNames(method));
   }
   if (!implementsMethod(driver, method.key) && !DEFAULTED_METHODS.has(method.key)) {
-    return new UnimplementedError(`${method.method} (not implemented by this plugin)`, method.capability === null ? '' : capabilityName(method.capability));
+    return new UnimplementedError(`${method.method} (not implemented by this plugin)`, gateNames(method));
   }
   return undefined;
 }

@@ -21,13 +21,34 @@ export interface GeneratedMethod {
 export type GeneratedService = { readonly [key: string]: GeneratedMethod };
 
 /**
- * The capability gating a service's RPCs: `default` for every RPC of the service, overridden
- * per RPC key. `null` means "no capability needed": the RPC is served whenever the driver
- * implements it.
+ * How capabilities gate one RPC.
+ * - `anyOf`: the RPC is served only when the driver advertises one of these; empty: no
+ *   capability needed (served whenever the driver implements it).
+ * - `required`: advertising one of `anyOf` obliges the driver to implement the RPC (checked at
+ *   start). false for RPCs the contract lets a plugin leave out (ferry then uses a default).
  */
+export interface MethodGate {
+  readonly anyOf: readonly PluginCapability[];
+  readonly required: boolean;
+}
+
+/** The RPC needs one of these capabilities, and each of them obliges the driver to implement it. */
+export function needs(...anyOf: PluginCapability[]): MethodGate {
+  return { anyOf, required: true };
+}
+
+/** The RPC needs one of these capabilities but a driver advertising them MAY leave it out. */
+export function optionalWith(...anyOf: PluginCapability[]): MethodGate {
+  return { anyOf, required: false };
+}
+
+/** The RPC needs no capability and is optional. */
+export const UNGATED: MethodGate = { anyOf: [], required: false };
+
+/** The gates of a service's RPCs: `default` for every RPC, overridden per RPC key. */
 export interface MethodCapabilities<S> {
-  readonly default: PluginCapability | null;
-  readonly methods?: { readonly [K in keyof S]?: PluginCapability | null };
+  readonly default: MethodGate;
+  readonly methods?: { readonly [K in keyof S]?: MethodGate };
 }
 
 /** One RPC as the SDK serves it. */
@@ -41,8 +62,8 @@ export interface MethodSpec {
   readonly requestType: string;
   readonly responseType: string;
   readonly streaming: boolean;
-  /** The capability the driver must advertise for this RPC to be served; null when none. */
-  readonly capability: PluginCapability | null;
+  /** Which capabilities gate this RPC. */
+  readonly gate: MethodGate;
   /** The generated `fromPartial` of the response: fills defaults of a plain-object answer. */
   readonly fillResponse: (partial: unknown) => unknown;
 }
@@ -94,7 +115,7 @@ export function defineService<S extends GeneratedService>(definition: S, message
       requestType: `${pkg}.${requestType}`,
       responseType: `${pkg}.${responseType}`,
       streaming: method.requestStream || method.responseStream,
-      capability: override === undefined ? capabilities.default : override,
+      gate: override ?? capabilities.default,
       fillResponse: (partial) => responseFns.fromPartial(partial as never),
     });
   }
