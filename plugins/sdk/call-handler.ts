@@ -80,6 +80,9 @@ export function errorForStatus(thrown: unknown, signal: AbortSignal): FerryError
   return FerryError.from(thrown);
 }
 
+/** A cancellation this close to the deadline (ms) is taken as the deadline passing. */
+const DEADLINE_SLACK_MS = 100;
+
 /** Builds a DriverContext for one call; `dispose` removes listeners and timers. */
 export function createDriverContext(
   method: string,
@@ -91,14 +94,19 @@ export function createDriverContext(
   const deadlineMs = rawDeadline instanceof Date ? rawDeadline.getTime() : rawDeadline;
   const deadline = Number.isFinite(deadlineMs) ? new Date(deadlineMs) : undefined;
 
-  const onCancelled = (): void => controller.abort(new CancelledError(`${method} cancelled by the client`, 'CANCELLED'));
+  const abortDeadline = (): void => controller.abort(new CancelledError(`${method} deadline exceeded`, 'DEADLINE_EXCEEDED'));
+  // The client's own deadline timer usually fires first and resets the stream, which reaches us
+  // as a cancellation a few ms before our deadline (ours is computed from grpc-timeout on arrival).
+  const onCancelled = (): void => {
+    if (deadline !== undefined && deadline.getTime() - Date.now() <= DEADLINE_SLACK_MS) abortDeadline();
+    else controller.abort(new CancelledError(`${method} cancelled by the client`, 'CANCELLED'));
+  };
   call.on('cancelled', onCancelled);
   if (call.cancelled === true) onCancelled();
 
   // grpc-js answers DEADLINE_EXCEEDED on its own but never stops the handler: arm our own timer.
   let timer: NodeJS.Timeout | undefined;
   if (deadline !== undefined && !controller.signal.aborted) {
-    const abortDeadline = (): void => controller.abort(new CancelledError(`${method} deadline exceeded`, 'DEADLINE_EXCEEDED'));
     const left = deadline.getTime() - Date.now();
     if (left <= 0) abortDeadline();
     else timer = setTimeout(abortDeadline, left);
