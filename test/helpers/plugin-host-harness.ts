@@ -9,7 +9,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { pino, type Logger } from 'pino';
-import type { PluginHost, PluginStatus } from '../../src/host/index.js';
+import { createPluginHost, type PluginHost, type PluginHostOptions, type PluginStatus } from '../../src/host/index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -107,4 +107,17 @@ export function isAlive(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/** A plugin host on a private socket root with a captured logger; closed by `t.after`. */
+export function newHost(
+  t: { after(fn: () => unknown): void },
+  plugins: PluginHostOptions['plugins'],
+  options: { level?: string; socketRoot?: string } = {},
+): { host: PluginHost; log: CapturedLog; socketRoot: string } {
+  const log = captureLog(options.level ?? 'info');
+  const socketRoot = options.socketRoot ?? path.join(tempDir(t), 'sockets');
+  const host = createPluginHost({ plugins, socketRoot, logger: log.logger });
+  t.after(() => host.close());
+  return { host, log, socketRoot };
 }
