@@ -1,0 +1,7 @@
+/** Every case of the kit, in the order they run: identity first, migrations last. */
+import type { ConformanceCase } from '../case.js';
+import { identityCases, poolCases } from './identity.js';
+import { shareCases } from './shares.js';
+import { shareMigrationCases } from './share-migration.js';
+
+export const allCases: readonly ConformanceCase[] = [...identityCases, ...poolCases, ...shareCases, ...shareMigrationCases];

@@ -1,0 +1,45 @@
+/** Builders for the requests the kit sends: complete messages with kit-owned ids. */
+import { ShareInstance, SnapshotInstance, AccessRule, PeerInfo } from '../../src/contract/gen/ferry/driver/v1/common.js';
+import type { GetPluginInfoResponse } from '../../src/contract/gen/ferry/driver/v1/identity.js';
+import type { ListPoolsResponse } from '../../src/contract/gen/ferry/driver/v1/pool.js';
+import { newId } from './case.js';
+
+export const BACKEND_HOST = 'conformance';
+
+/** A share instance of `sizeGib` in the first pool the plugin reports. */
+export function shareInstance(pools: ListPoolsResponse, backend: string, overrides: Partial<ShareInstance> = {}): ShareInstance {
+  const pool = pools.pools[0]?.name ?? 'pool';
+  return ShareInstance.fromPartial({
+    shareInstanceId: newId('share-instance'),
+    shareId: newId('share'),
+    pool,
+    host: `${BACKEND_HOST}@${backend}#${pool}`,
+    sizeGib: 1,
+    shareProto: 'NFS',
+    availabilityZone: pools.pools[0]?.availabilityZone ?? '',
+    ...overrides,
+  });
+}
+
+export function snapshotInstance(instance: ShareInstance): SnapshotInstance {
+  return SnapshotInstance.fromPartial({
+    snapshotInstanceId: newId('snapshot-instance'),
+    snapshotId: newId('snapshot'),
+    shareInstanceId: instance.shareInstanceId,
+    sizeGib: instance.sizeGib,
+  });
+}
+
+export function ipRule(accessTo: string, accessLevel: 'rw' | 'ro'): AccessRule {
+  return AccessRule.fromPartial({ accessRuleId: newId('rule'), accessType: 'ip', accessTo, accessLevel });
+}
+
+/** PeerInfo as ferry builds it from a back end's GetPluginInfo and ListPools. */
+export function peerInfo(backend: string, info: GetPluginInfoResponse, pools: ListPoolsResponse): PeerInfo {
+  return PeerInfo.fromPartial({
+    backend: `${BACKEND_HOST}@${backend}`,
+    pluginName: info.name,
+    vendorVersion: info.vendorVersion,
+    properties: { ...pools.migrationPeerInfo },
+  });
+}
