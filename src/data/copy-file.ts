@@ -1,0 +1,117 @@
+/**
+ * Copying one regular file (or one chunk of it) with synchronous fs calls on a reusable
+ * per-thread buffer: hash while reading, keep sparse files sparse, honour the shared bandwidth
+ * limit and the cancel flag between chunks, count progress byte by byte.
+ */
+import * as fs from 'node:fs';
+import { fail } from './fs-at.js';
+import type { SharedState } from './shared-state.js';
+import { C } from './shared-state.js';
+import { createHasher, type Hasher } from './verify.js';
+import type { VerifyAlgorithm } from './types.js';
+
+export const BLOCK = 4096;
+export const CHUNK = 1024 * 1024;
+const ZERO = Buffer.alloc(BLOCK);
+let ioBuffer: Buffer | null = null;
+
+/** The thread's reusable I/O buffer. */
+export function buffer(): Buffer {
+  ioBuffer ??= Buffer.allocUnsafeSlow(CHUNK);
+  return ioBuffer;
+}
+
+/** A file is treated as sparse (holes recreated) when it has fewer blocks allocated than its size needs, like cp --sparse=auto. */
+export function looksSparse(st: fs.BigIntStats): boolean {
+  return st.blocks * 512n < st.size;
+}
+
+export interface RangeCopy {
+  /** Bytes copied so far (progress already counted for them). */
+  bytes: number;
+  hash: string;
+}
+
+export interface RangeOptions {
+  state: SharedState;
+  verify: VerifyAlgorithm;
+  sparse: boolean;
+  bandwidth: number;
+  rel: Uint8Array;
+  /** Counted into bytesDone as they are written; the caller takes them back on failure. */
+  counted: { bytes: number };
+}
+
+function cancelled(rel: Uint8Array): Error {
+  return fail('CANCELLED', 'data copy cancelled', rel);
+}
+
+/**
+ * Copies [offset, offset+length) from src to dst (length -1 = to EOF). Returns the bytes
+ * copied and the source hash of the range (hashed from the bytes read, before writing).
+ */
+export function copyRange(srcFd: number, dstFd: number, offset: number, length: number, opts: RangeOptions): RangeCopy {
+  const buf = buffer();
+  const hasher: Hasher | null = opts.verify === 'none' ? null : createHasher(opts.verify);
+  let pos = offset;
+  const end = length < 0 ? Number.POSITIVE_INFINITY : offset + length;
+  while (pos < end) {
+    if (opts.state.cancelled) throw cancelled(opts.rel);
+    const want = Math.min(CHUNK, end - pos);
+    let n: number;
+    try {
+      n = fs.readSync(srcFd, buf, 0, want, pos);
+    } catch (error) {
+      throw fail('SOURCE_UNREADABLE', `reading source file failed: ${(error as Error).message}`, opts.rel, (error as NodeJS.ErrnoException).code);
+    }
+    if (n === 0) break;
+    const data = buf.subarray(0, n);
+    hasher?.update(data);
+    writeData(dstFd, data, pos, opts.sparse);
+    pos += n;
+    opts.counted.bytes += n;
+    opts.state.add(C.bytesDone, n);
+    opts.state.throttle(n, opts.bandwidth);
+  }
+  return { bytes: pos - offset, hash: hasher ? hasher.digest() : '' };
+}
+
+/** Writes a chunk; in sparse mode all-zero 4 KiB blocks are skipped so they stay holes. */
+function writeData(fd: number, data: Buffer, position: number, sparse: boolean): void {
+  if (!sparse) {
+    writeAll(fd, data, position);
+    return;
+  }
+  let runStart = -1;
+  for (let off = 0; off < data.length; off += BLOCK) {
+    const endOff = Math.min(off + BLOCK, data.length);
+    const zero = data.compare(ZERO, 0, endOff - off, off, endOff) === 0;
+    if (!zero && runStart < 0) runStart = off;
+    if (zero && runStart >= 0) {
+      writeAll(fd, data.subarray(runStart, off), position + runStart);
+      runStart = -1;
+    }
+  }
+  if (runStart >= 0) writeAll(fd, data.subarray(runStart), position + runStart);
+}
+
+function writeAll(fd: number, data: Buffer, position: number): void {
+  let off = 0;
+  while (off < data.length) off += fs.writeSync(fd, data, off, data.length - off, position + off);
+}
+
+/** Hashes [offset, offset+length) of an fd (the destination read-back). */
+export function hashRange(fd: number, offset: number, length: number, verify: Exclude<VerifyAlgorithm, 'none'>, state: SharedState, rel: Uint8Array): string {
+  const buf = buffer();
+  const hasher = createHasher(verify);
+  let pos = offset;
+  const end = offset + length;
+  while (pos < end) {
+    if (state.cancelled) throw cancelled(rel);
+    const n = fs.readSync(fd, buf, 0, Math.min(CHUNK, end - pos), pos);
+    if (n === 0) break;
+    hasher.update(buf.subarray(0, n));
+    pos += n;
+  }
+  return hasher.digest();
+}

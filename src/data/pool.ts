@@ -1,0 +1,357 @@
+/**
+ * The copy pool: owns piscina and runs copy jobs on it. The main thread only schedules tasks
+ * and reads shared counters, so progress() and cancel answer immediately while workers copy.
+ *
+ * A job runs three passes like the reference (Manila's Copy): sizing (one task per directory),
+ * data (one task per directory; files above the split threshold become chunk tasks for every
+ * worker, then a finish task; hard-linked files are copied once and linked after the pass),
+ * and directory metadata (post-order, one task per top-level subtree). The task queue holds
+ * directories, chunks and hard-link groups, never every file, so memory stays flat.
+ */
+import * as fs from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { resolve, sep } from 'node:path';
+import { Piscina } from 'piscina';
+import { compactCheckpoint, openCheckpoint } from './checkpoint.js';
+import { DataCopyCancelledError, DataCopyError, dataCopyErrorFromFailure, DestinationNotEmptyError, InvalidCopyOptionsError, type WorkerFailure } from './errors.js';
+import { C, createSharedState, SharedState } from './shared-state.js';
+import type {
+  BigFile, ChunkOk, CopyDirOk, CopyPhase, CopyProgress, CopyResult, CopyTask, CopyTreeOptions, HardLinkEntry, HardLinkGroup, JobSpec, ProbeOk, ScanOk, TaskResult,
+} from './types.js';
+
+export interface CopyPoolOptions {
+  /** Worker threads; default: available parallelism. */
+  threads?: number;
+}
+
+export interface CopyJob {
+  /** Synchronous and cheap: reads shared counters. */
+  progress(): CopyProgress;
+  /** Resolves with the result; rejects with a DataCopyError (reason CANCELLED after a cancel). */
+  readonly done: Promise<CopyResult>;
+}
+
+export interface CopyPool {
+  copyTree(options: CopyTreeOptions, signal?: AbortSignal): CopyJob;
+  close(): Promise<void>;
+}
+
+const DEFAULT_SPLIT = 64 * 1024 * 1024;
+const CHUNK_SIZE = 16 * 1024 * 1024;
+const XATTR_NOTE = 'extended attributes (xattrs, ACLs, security labels) are not copied: Node has no xattr API and ferry adds no native addon';
+
+export function createCopyPool(options: CopyPoolOptions = {}): CopyPool {
+  const threads = Math.max(1, Math.floor(options.threads ?? availableParallelism()));
+  const piscina = new Piscina<CopyTask, TaskResult>({
+    filename: new URL('./copy-worker.js', import.meta.url).href,
+    minThreads: threads,
+    maxThreads: threads,
+    idleTimeout: 30_000,
+  });
+  let precise: Promise<boolean> | null = null;
+  let closed = false;
+  return {
+    copyTree(opts, signal) {
+      if (closed) throw new InvalidCopyOptionsError('the copy pool is closed');
+      precise ??= piscina.run({ kind: 'probe' }).then((r: TaskResult) => (r as ProbeOk).preciseTimes).catch(() => false);
+      return startJob(piscina, threads, opts, precise as Promise<boolean>, signal);
+    },
+    async close() {
+      closed = true;
+      await piscina.destroy();
+    },
+  };
+}
+
+function startJob(piscina: Piscina<CopyTask, TaskResult>, threads: number, options: CopyTreeOptions, precise: Promise<boolean>, signal?: AbortSignal): CopyJob {
+  const stateBuffer = createSharedState();
+  const state = new SharedState(stateBuffer);
+  const started = Date.now();
+  const live = { phase: 'sizing' as CopyPhase, bytesTotal: 0, filesTotal: 0 };
+  const samples: Array<{ t: number; bytes: number }> = [];
+  const sampler = setInterval(() => {
+    samples.push({ t: Date.now(), bytes: state.get(C.bytesDone) });
+    if (samples.length > 20) samples.shift();
+  }, 250);
+  sampler.unref();
+
+  const onAbort = (): void => state.cancel();
+  if (signal?.aborted) state.cancel();
+  signal?.addEventListener('abort', onAbort, { once: true });
+
+  const done = runJob(piscina, threads, options, precise, stateBuffer, state, live, started)
+    .then(
+      (result) => {
+        live.phase = 'done';
+        return result;
+      },
+      (error: unknown) => {
+        live.phase = error instanceof DataCopyError && error.reason === 'CANCELLED' ? 'cancelled' : 'failed';
+        throw error;
+      },
+    )
+    .finally(() => {
+      clearInterval(sampler);
+      signal?.removeEventListener('abort', onAbort);
+    });
+
+  return {
+    done,
+    progress(): CopyProgress {
+      const bytesDone = Math.max(0, state.get(C.bytesDone));
+      const bytesTotal = Math.max(live.bytesTotal + state.get(C.bytesTotalAdjust), bytesDone);
+      const filesDone = state.get(C.filesDone);
+      const filesTotal = Math.max(live.filesTotal, filesDone);
+      let totalProgress = 0;
+      if (live.phase === 'done') totalProgress = 100;
+      else if (live.phase !== 'sizing') {
+        const ratio = bytesTotal > 0 ? bytesDone / bytesTotal : filesTotal > 0 ? filesDone / filesTotal : 0;
+        totalProgress = Math.min(99, Math.floor(ratio * 100));
+      }
+      const first = samples[0];
+      const last = samples[samples.length - 1];
+      const bytesPerSecond = first && last && last.t > first.t ? Math.max(0, ((last.bytes - first.bytes) * 1000) / (last.t - first.t)) : 0;
+      const remaining = Math.max(0, bytesTotal - bytesDone);
+      return {
+        totalProgress,
+        bytesDone,
+        bytesTotal,
+        filesDone,
+        filesTotal,
+        currentFiles: live.phase === 'copying' || live.phase === 'metadata' ? state.currentFiles() : [],
+        bytesPerSecond: Math.round(bytesPerSecond),
+        etaSeconds: live.phase === 'done' ? 0 : bytesPerSecond > 0 ? Math.ceil(remaining / bytesPerSecond) : null,
+        phase: live.phase,
+      };
+    },
+  };
+}
+
+async function validate(options: CopyTreeOptions): Promise<{ source: string; destination: string; checkpointPath: string }> {
+  const real = async (p: string, what: string): Promise<string> => {
+    if (typeof p !== 'string' || p === '') throw new InvalidCopyOptionsError(`${what} is required`);
+    const st = await fs.promises.stat(p).catch(() => null);
+    if (st === null || !st.isDirectory()) throw new InvalidCopyOptionsError(`${what} ${p} is not a directory`);
+    return fs.promises.realpath(p);
+  };
+  const source = await real(options.source, 'source');
+  const destination = await real(options.destination, 'destination');
+  const inside = (child: string, parent: string): boolean => child === parent || child.startsWith(parent.endsWith(sep) ? parent : parent + sep);
+  if (inside(source, destination) || inside(destination, source)) {
+    throw new InvalidCopyOptionsError(`source ${source} and destination ${destination} must not contain each other`);
+  }
+  let checkpointPath = '';
+  if (options.checkpointPath) {
+    const parent = await fs.promises.realpath(resolve(options.checkpointPath, '..')).catch(() => null);
+    if (parent === null) throw new InvalidCopyOptionsError(`checkpoint directory of ${options.checkpointPath} does not exist`);
+    checkpointPath = resolve(parent, resolve(options.checkpointPath).split(sep).pop()!);
+    if (inside(checkpointPath, source) || inside(checkpointPath, destination)) {
+      throw new InvalidCopyOptionsError(`checkpoint ${checkpointPath} must lie outside the source and destination trees`);
+    }
+  }
+  const verify = options.verify ?? 'sha256';
+  if (!['sha256', 'xxh128', 'none'].includes(verify)) throw new InvalidCopyOptionsError(`verify must be 'sha256', 'xxh128' or 'none', not ${String(verify)}`);
+  if (options.bandwidthBytesPerSecond !== undefined && !(options.bandwidthBytesPerSecond >= 0)) throw new InvalidCopyOptionsError('bandwidthBytesPerSecond must be >= 0');
+  return { source, destination, checkpointPath };
+}
+
+async function destinationIsEmpty(destination: string, ignore: Set<string>): Promise<boolean> {
+  const dir = await fs.promises.opendir(destination, { encoding: 'buffer' as BufferEncoding });
+  try {
+    for await (const entry of dir) {
+      if (!ignore.has(Buffer.from(entry.name as unknown as Buffer).toString('latin1'))) return false;
+    }
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function runJob(
+  piscina: Piscina<CopyTask, TaskResult>,
+  threads: number,
+  options: CopyTreeOptions,
+  precisePromise: Promise<boolean>,
+  stateBuffer: SharedArrayBuffer,
+  state: SharedState,
+  live: { phase: CopyPhase; bytesTotal: number; filesTotal: number },
+  started: number,
+): Promise<CopyResult> {
+  const { source, destination, checkpointPath } = await validate(options);
+  const ignore = (options.ignore ?? ['lost+found']).map((n) => Buffer.from(n));
+  const verify = options.verify ?? 'sha256';
+  const notes: string[] = [XATTR_NOTE];
+  let table: SharedArrayBuffer | null = null;
+  let resumed = 0;
+  if (checkpointPath) {
+    const cp = await openCheckpoint(checkpointPath, { source, destination, verify });
+    table = cp.table?.buffer ?? null;
+    resumed = cp.entries;
+  }
+  if (options.requireEmptyDestination && resumed === 0 && !(await destinationIsEmpty(destination, new Set(ignore.map((b) => b.toString('latin1')))))) {
+    throw new DestinationNotEmptyError(destination);
+  }
+  const preciseTimes = await precisePromise;
+  if (!preciseTimes) notes.push('timestamps are preserved to the microsecond only (exact-nanosecond helper unavailable)');
+  const job: JobSpec = {
+    source,
+    destination,
+    ignore,
+    verify,
+    mirror: options.mirror ?? false,
+    preserveOwnership: options.preserveOwnership ?? process.getuid?.() === 0,
+    copyMethod: options.copyMethod ?? 'auto',
+    splitThreshold: Math.max(options.splitThresholdBytes ?? DEFAULT_SPLIT, 1),
+    chunkSize: Math.min(CHUNK_SIZE, Math.max(options.splitThresholdBytes ?? DEFAULT_SPLIT, 1024 * 1024)),
+    bandwidth: options.bandwidthBytesPerSecond ?? 0,
+    checkpointPath,
+    checkpointTable: table,
+    state: stateBuffer,
+    preciseTimes,
+    testHooks: options.testHooks ?? null,
+  };
+  const specialSkipped: string[] = [];
+  const limit = threads * 2;
+  const run = async <R extends TaskResult>(task: CopyTask): Promise<Exclude<R, WorkerFailure>> => {
+    const result = (await piscina.run(task)) as R | WorkerFailure;
+    if (!result.ok) throw dataCopyErrorFromFailure(result);
+    return result as Exclude<R, WorkerFailure>;
+  };
+  const checkCancelled = (): void => {
+    if (state.cancelled) throw new DataCopyCancelledError();
+  };
+
+  // Size pass.
+  const links = new Map<string, { first: Uint8Array; others: Uint8Array[] }>();
+  const topDirs: Uint8Array[] = [];
+  await drain<Uint8Array>(limit, [new Uint8Array(0)], async (dir, push) => {
+    const r = await run<ScanOk>({ kind: 'scan', job, dir });
+    live.bytesTotal += r.bytes;
+    live.filesTotal += r.files;
+    for (const l of r.hardLinks) addLink(links, l, live);
+    if (dir.length === 0) topDirs.push(...r.subdirs);
+    for (const d of r.subdirs) push(d);
+  }, state);
+  checkCancelled();
+
+  // Data pass.
+  live.phase = 'copying';
+  const startedBig: BigFile[] = [];
+  const finishedBig = new Set<BigFile>();
+  try {
+    type Item = { dir: Uint8Array } | { big: BigFile; index: number; hashes: string[]; left: { n: number } } | { finish: BigFile; hashes: string[] };
+    await drain<Item>(limit, [{ dir: Buffer.alloc(0) }], async (item, push) => {
+      if ('dir' in item) {
+        const r = await run<CopyDirOk>({ kind: 'copyDir', job, dir: item.dir });
+        for (const s of r.specialSkipped) if (specialSkipped.length < 10_000) specialSkipped.push(s);
+        for (const d of r.subdirs) push({ dir: d });
+        for (const big of r.bigFiles) {
+          startedBig.push(big);
+          const hashes = new Array<string>(big.chunks).fill('');
+          const left = { n: big.chunks };
+          if (big.chunks === 0) push({ finish: big, hashes }, true);
+          for (let index = 0; index < big.chunks; index++) push({ big, index, hashes, left }, true);
+        }
+      } else if ('big' in item) {
+        const r = await run<ChunkOk>({ kind: 'chunk', job, file: item.big, index: item.index });
+        item.hashes[item.index] = r.hash;
+        if (--item.left.n === 0) push({ finish: item.big, hashes: item.hashes }, true);
+      } else {
+        await run({ kind: 'finishBig', job, file: item.finish, chunkHashes: item.hashes });
+        finishedBig.add(item.finish);
+      }
+    }, state);
+    checkCancelled();
+    const groups: HardLinkGroup[] = [...links.values()];
+    links.clear();
+    const batches: HardLinkGroup[][] = [];
+    for (let i = 0; i < groups.length; i += 64) batches.push(groups.slice(i, i + 64));
+    await drain(limit, batches, async (batch) => {
+      await run({ kind: 'links', job, groups: batch });
+    }, state);
+    checkCancelled();
+  } catch (error) {
+    const unfinished = startedBig.filter((b) => !finishedBig.has(b)).map((b) => b.rel);
+    if (unfinished.length > 0) await piscina.run({ kind: 'cleanup', job, rels: unfinished }).catch(() => undefined);
+    throw error;
+  }
+
+  // Directory metadata pass (the roots themselves belong to their mounts and are left alone).
+  live.phase = 'metadata';
+  await drain(limit, topDirs, async (dir) => {
+    await run({ kind: 'meta', job, dir });
+  }, state);
+  checkCancelled();
+
+  if (checkpointPath) await compactCheckpoint(checkpointPath);
+  return {
+    filesCopied: state.get(C.filesCopied),
+    filesSkipped: state.get(C.filesSkipped),
+    bytesCopied: state.get(C.bytesCopied),
+    entriesRemoved: state.get(C.entriesRemoved),
+    specialFilesSkipped: specialSkipped,
+    notes,
+    durationMs: Date.now() - started,
+  };
+}
+
+function addLink(links: Map<string, { first: Uint8Array; others: Uint8Array[] }>, l: HardLinkEntry, live: { bytesTotal: number }): void {
+  const key = `${l.dev}:${l.ino}`;
+  const group = links.get(key);
+  if (group === undefined) {
+    links.set(key, { first: l.rel, others: [] });
+    live.bytesTotal += l.size;
+  } else group.others.push(l.rel);
+}
+
+/**
+ * Runs `work` over a queue that the work itself can extend, at most `limit` at a time. The
+ * first failure stops dispatching (and cancels the workers' shared flag so running tasks stop
+ * at their next chunk); the promise settles after everything in flight has settled.
+ */
+async function drain<T>(limit: number, initial: T[], work: (item: T, push: (item: T, urgent?: boolean) => void) => Promise<void>, state: SharedState): Promise<void> {
+  const urgent: T[] = [];
+  const normal: T[] = [...initial];
+  let normalHead = 0;
+  let inFlight = 0;
+  let failure: unknown = null;
+  return new Promise<void>((resolveAll, rejectAll) => {
+    const push = (item: T, isUrgent = false): void => {
+      (isUrgent ? urgent : normal).push(item);
+    };
+    const pump = (): void => {
+      while (failure === null && !state.cancelled && inFlight < limit) {
+        let item: T | undefined;
+        if (urgent.length > 0) item = urgent.shift();
+        else if (normalHead < normal.length) {
+          item = normal[normalHead++];
+          if (normalHead > 1024 && normalHead * 2 > normal.length) {
+            normal.splice(0, normalHead);
+            normalHead = 0;
+          }
+        } else break;
+        inFlight++;
+        work(item as T, push).then(
+          () => {
+            inFlight--;
+            pump();
+          },
+          (error: unknown) => {
+            inFlight--;
+            if (failure === null) {
+              failure = error;
+              if (!(error instanceof DataCopyError && error.reason === 'CANCELLED')) state.cancel();
+            }
+            pump();
+          },
+        );
+      }
+      if (inFlight === 0) {
+        if (failure !== null) rejectAll(failure);
+        else if (state.cancelled) rejectAll(new DataCopyCancelledError());
+        else resolveAll();
+      }
+    };
+    pump();
+  });
+}

@@ -1,0 +1,148 @@
+/**
+ * Public types of the copy engine and every message that crosses a thread boundary between
+ * the pool (main thread) and copy-worker.ts. Paths inside messages are relative to the roots
+ * and carried as raw bytes (Uint8Array: a Buffer arrives as a plain Uint8Array after
+ * structured clone) so names that are not UTF-8 survive end to end.
+ */
+import type { WorkerFailure } from './errors.js';
+
+export type VerifyAlgorithm = 'sha256' | 'xxh128' | 'none';
+export type CopyMethod = 'auto' | 'readwrite' | 'clone';
+
+export interface CopyTreeOptions {
+  /** Mounted source root; never modified. */
+  source: string;
+  /** Mounted destination root. The roots themselves are not chmod/chown/touched (they belong to the mounts). */
+  destination: string;
+  /** Bare entry names ignored at any depth; default ['lost+found']. */
+  ignore?: string[];
+  /** Hash verification: source hashed while read, destination read back; default 'sha256'. */
+  verify?: VerifyAlgorithm;
+  /** Append-only file of finished entries; the same path resumes the job. Must lie outside both roots. */
+  checkpointPath?: string;
+  /** Delete destination entries that are not in the source (final sync); default false. */
+  mirror?: boolean;
+  /** Fail with DESTINATION_NOT_EMPTY unless the destination is empty (ignored names aside) or a checkpoint resumes. */
+  requireEmptyDestination?: boolean;
+  /** Shared limit over all workers of the job; unlimited when absent or 0. */
+  bandwidthBytesPerSecond?: number;
+  /** chown entries to the source owner; default: when running as root. */
+  preserveOwnership?: boolean;
+  /** 'readwrite' (default, fastest measured on ext4) or 'clone' (reflink/copy_file_range; only when not verifying and the file is not sparse). */
+  copyMethod?: CopyMethod;
+  /** Files larger than this are split into chunks copied by several workers; default 64 MiB. */
+  splitThresholdBytes?: number;
+  /** @internal Fault injection for tests only. */
+  testHooks?: CopyTestHooks;
+}
+
+/** @internal Fault injection for tests; paths are relative to the source root (UTF-8). */
+export interface CopyTestHooks {
+  /** Flip the first byte of this destination file after writing it, on the first `times` attempts. */
+  corruptAfterWrite?: { path: string; times: number };
+  /** Right before the data pass opens this source file, mutate the source (simulates races). */
+  beforeOpen?: { path: string; action: 'replace-with-dir' | 'remove' | 'replace-with-symlink-to-etc' };
+}
+
+export type CopyPhase = 'sizing' | 'copying' | 'metadata' | 'done' | 'cancelled' | 'failed';
+
+export interface CopyProgress {
+  /** Integer 0-100; exactly 100 only when the job is done (an empty tree is 100 when done). */
+  totalProgress: number;
+  bytesDone: number;
+  bytesTotal: number;
+  filesDone: number;
+  filesTotal: number;
+  /** Source-relative paths being copied right now (lossy UTF-8 for display). */
+  currentFiles: string[];
+  bytesPerSecond: number;
+  /** null while unknown (no throughput measured yet). */
+  etaSeconds: number | null;
+  phase: CopyPhase;
+}
+
+export interface CopyResult {
+  /** Non-directory entries written (regular files, links, symlinks, recreated fifos/devices). */
+  filesCopied: number;
+  /** Entries already up to date in the destination (incremental sync or checkpoint). */
+  filesSkipped: number;
+  bytesCopied: number;
+  /** Destination entries removed by `mirror` (a removed directory counts once). */
+  entriesRemoved: number;
+  /** Source-relative paths of sockets and other special files that were not recreated. */
+  specialFilesSkipped: string[];
+  /** Things the caller should know (e.g. xattrs not copied, timestamps rounded to microseconds). */
+  notes: string[];
+  durationMs: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cross-thread messages (pool -> worker tasks, worker -> pool results).
+
+/** Everything a worker needs about the job; sent with every task (the SharedArrayBuffers are shared, not copied). */
+export interface JobSpec {
+  source: string;
+  destination: string;
+  ignore: Uint8Array[];
+  verify: VerifyAlgorithm;
+  mirror: boolean;
+  preserveOwnership: boolean;
+  copyMethod: CopyMethod;
+  splitThreshold: number;
+  chunkSize: number;
+  bandwidth: number;
+  /** Checkpoint file the workers append to ('' = none). */
+  checkpointPath: string;
+  /** Fingerprints of checkpointed entries (open addressing, 0 = empty); empty when none. */
+  checkpointTable: SharedArrayBuffer | null;
+  /** Counters, cancel flag and current-file slots; see shared-state.ts. */
+  state: SharedArrayBuffer;
+  /** Set exact nanosecond timestamps through the helper (probed by the pool). */
+  preciseTimes: boolean;
+  testHooks: CopyTestHooks | null;
+}
+
+export interface ScanTask { kind: 'scan'; job: JobSpec; dir: Uint8Array }
+export interface CopyDirTask { kind: 'copyDir'; job: JobSpec; dir: Uint8Array }
+export interface CopyFilesTask { kind: 'copyFiles'; job: JobSpec; dir: Uint8Array; names: Uint8Array[] }
+export interface ChunkTask { kind: 'chunk'; job: JobSpec; file: BigFile; index: number }
+export interface FinishBigTask { kind: 'finishBig'; job: JobSpec; file: BigFile; chunkHashes: string[] }
+export interface LinksTask { kind: 'links'; job: JobSpec; groups: HardLinkGroup[] }
+export interface MetaTask { kind: 'meta'; job: JobSpec; dir: Uint8Array }
+/** Removes destination files of a failed or cancelled job that were never completed. */
+export interface CleanupTask { kind: 'cleanup'; job: JobSpec; rels: Uint8Array[] }
+export interface ProbeTask { kind: 'probe' }
+export type CopyTask = ScanTask | CopyDirTask | CopyFilesTask | ChunkTask | FinishBigTask | LinksTask | MetaTask | CleanupTask | ProbeTask;
+
+/** A regular file to copy in chunks; the worker that found it already created and sized the destination. */
+export interface BigFile {
+  rel: Uint8Array;
+  size: number;
+  srcIno: bigint;
+  dstIno: bigint;
+  chunks: number;
+  sparse: boolean;
+  /** Source metadata as stat'ed before the copy began (a later change makes the next sync copy again). */
+  mode: number;
+  uid: number;
+  gid: number;
+  atimeNs: bigint;
+  mtimeNs: bigint;
+}
+
+/** A source file with several names inside the tree; copied once, then linked. */
+export interface HardLinkEntry { rel: Uint8Array; dev: bigint; ino: bigint; size: number }
+export interface HardLinkGroup { first: Uint8Array; others: Uint8Array[] }
+
+export interface ScanOk { ok: true; bytes: number; files: number; subdirs: Uint8Array[]; hardLinks: HardLinkEntry[] }
+export interface CopyDirOk {
+  ok: true;
+  subdirs: Uint8Array[];
+  bigFiles: BigFile[];
+  hardLinks: HardLinkEntry[];
+  specialSkipped: string[];
+}
+export interface ChunkOk { ok: true; hash: string }
+export interface PlainOk { ok: true; specialSkipped?: string[] }
+export interface ProbeOk { ok: true; preciseTimes: boolean }
+export type TaskResult = ScanOk | CopyDirOk | ChunkOk | PlainOk | ProbeOk | WorkerFailure;
