@@ -30,6 +30,13 @@ describe('conformance kit against the reference plugins', () => {
   }
 });
 
+test('the vendor guide\'s minimal example plugin passes the suites it advertises', async () => {
+  const example = join(distRoot, 'plugins', 'examples', 'memory', 'main.js');
+  const report = await runConformance({ command: process.execPath, args: [example], logger });
+  assert.equal(report.failed, 0, failures(report));
+  assert.ok(report.results.some((r) => r.suite === 'shares' && r.status === 'passed'));
+});
+
 describe('conformance kit against a broken plugin', () => {
   test('fails each broken rule with a message naming the call, the expectation and the answer', async () => {
     const report = await runConformance({ command: process.execPath, args: [brokenDriver], logger });
