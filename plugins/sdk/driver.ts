@@ -73,22 +73,31 @@ type SdkAnswered = 'getPluginInfo' | 'getPluginCapabilities';
  *
  * @example
  * ```ts
- * import { serve, PluginCapability, NotFoundError, type Driver, type DriverContext } from 'ferry/plugin-sdk';
+ * import { rm } from 'node:fs/promises';
+ * import { join } from 'node:path';
+ * import { serve, PluginCapability, MissingFieldError, type Driver, type DriverContext, type DeleteShareInstanceRequest, type GetExportLocationsRequest } from 'ferry/plugin-sdk';
  *
  * class TinyDriver implements Driver {
  *   readonly info = { name: 'example.tiny', vendorVersion: '0.1.0' };
  *   readonly capabilities = [PluginCapability.PLUGIN_CAPABILITY_SHARES];
  *   constructor(private readonly root: string) {}
- *   async probe() {
+ *   probe() {
  *     return { ready: true };
  *   }
  *   async deleteShareInstance(req: DeleteShareInstanceRequest, ctx: DriverContext) {
- *     ctx.logger.info({ id: req.shareInstanceId }, 'deleting');
- *     await rm(join(this.root, req.shareInstanceId), { recursive: true, force: true });
- *     return {};
+ *     if (!req.shareInstance) throw new MissingFieldError('share_instance');
+ *     ctx.logger.info({ shareInstanceId: req.shareInstance.shareInstanceId }, 'deleting share instance');
+ *     await rm(join(this.root, req.shareInstance.shareInstanceId), { recursive: true, force: true });
+ *     return {}; // idempotent: deleting what is already gone is OK
  *   }
- *   // ...the other ShareService RPCs that PLUGIN_CAPABILITY_SHARES requires
+ *   getExportLocations(req: GetExportLocationsRequest) {
+ *     if (!req.shareInstance) throw new MissingFieldError('share_instance');
+ *     return { exportLocations: [{ path: join(this.root, req.shareInstance.shareInstanceId) }] };
+ *   }
+ *   // ...listPools, createShareInstance and updateAccess: PLUGIN_CAPABILITY_SHARES requires them,
+ *   // and serve() refuses to start until they exist.
  * }
+ *
  * await serve((env) => new TinyDriver(String(env.config.root)));
  * ```
  */

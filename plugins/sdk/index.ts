@@ -32,15 +32,28 @@ export {
 } from '../../src/domain/errors.js';
 export type { ErrorCode, FieldViolation, FerryErrorOptions } from '../../src/domain/errors.js';
 
-// Generated contract types plugin authors implement against.
+// Generated contract types plugin authors implement against. Message and enum types flat
+// (`import type { CreateShareInstanceRequest } from 'ferry/plugin-sdk'`); enum values and message
+// helpers (`fromPartial`) per contract file (`share.AccessRuleState.ACCESS_RULE_STATE_ACTIVE`).
+// A new contract file adds one line to each block.
 export { PluginCapability } from '../../src/contract/gen/ferry/driver/v1/identity.js';
-export type {
-  GetPluginInfoResponse,
-  GetPluginCapabilitiesResponse,
-  ProbeRequest,
-  ProbeResponse,
-  DeepPartial,
-} from '../../src/contract/gen/ferry/driver/v1/identity.js';
+export type * from '../../src/contract/gen/ferry/driver/v1/common.js';
+export type * from '../../src/contract/gen/ferry/driver/v1/identity.js';
+export type * from '../../src/contract/gen/ferry/driver/v1/pool.js';
+export type * from '../../src/contract/gen/ferry/driver/v1/share.js';
+export type * from '../../src/contract/gen/ferry/driver/v1/share_migration.js';
+export type * from '../../src/contract/gen/ferry/driver/v1/share_server.js';
+export type * from '../../src/contract/gen/ferry/driver/v1/volume.js';
+// Every generated file declares these; name one to settle the ambiguity.
+export type { DeepPartial, Exact, MessageFns, protobufFileName, protobufPackage } from '../../src/contract/gen/ferry/driver/v1/identity.js';
+
+export * as common from '../../src/contract/gen/ferry/driver/v1/common.js';
+export * as identity from '../../src/contract/gen/ferry/driver/v1/identity.js';
+export * as pool from '../../src/contract/gen/ferry/driver/v1/pool.js';
+export * as share from '../../src/contract/gen/ferry/driver/v1/share.js';
+export * as shareMigration from '../../src/contract/gen/ferry/driver/v1/share_migration.js';
+export * as shareServer from '../../src/contract/gen/ferry/driver/v1/share_server.js';
+export * as volume from '../../src/contract/gen/ferry/driver/v1/volume.js';
 
 // --- For the host, the conformance kit and SDK tests (not needed to write a plugin) ---
 export {
