@@ -1,0 +1,127 @@
+/**
+ * What every service file shares: the configuration, the on-disk records, the export manager
+ * and the copier, plus the few helpers several RPCs need (find an instance, apply its export
+ * state, check pool capacity). No gRPC here beyond the FerryErrors the contract names.
+ */
+import { mkdir } from 'node:fs/promises';
+import type { Logger } from 'pino';
+import { FailedPreconditionError, InvalidArgumentError, MissingFieldError, NotFoundError, ResourceExhaustedError } from '../../src/domain/errors.js';
+import type { ExportLocation, ShareInstance } from '../../src/contract/gen/ferry/driver/v1/common.js';
+import type { LocalFsConfig } from './config.js';
+import type { TreeCopier } from './copier.js';
+import { ExportManager, exportStateFor } from './exports.js';
+import { checkName, exportPath, exportsDir, migrationsDir, shareDataDir, sharesDir, snapshotsDir } from './layout.js';
+import { MetadataStore, type InstanceRecord } from './metadata-store.js';
+
+/** Share protocols a local directory can stand in for. */
+export const SERVED_PROTOCOLS = ['NFS', 'CIFS'] as const;
+
+export class LocalFsBackend {
+  readonly store: MetadataStore;
+  readonly exports: ExportManager;
+
+  constructor(
+    readonly config: LocalFsConfig,
+    readonly copier: TreeCopier,
+    readonly logger: Logger,
+  ) {
+    this.store = new MetadataStore(config.root);
+    this.exports = new ExportManager(config.readOnlyEnforcement);
+  }
+
+  get root(): string {
+    return this.config.root;
+  }
+
+  /** Creates the root's layout (idempotent). */
+  async prepare(): Promise<void> {
+    await mkdir(this.root, { recursive: true, mode: 0o755 });
+    await mkdir(exportsDir(this.root), { recursive: true });
+    await mkdir(migrationsDir(this.root), { recursive: true, mode: 0o700 });
+    for (const pool of this.config.pools) {
+      await mkdir(sharesDir(this.root, pool), { recursive: true });
+      await mkdir(snapshotsDir(this.root, pool), { recursive: true });
+    }
+  }
+
+  /** Validates a request's ShareInstance id and pool (INVALID_ARGUMENT naming the field). */
+  checkInstance(field: string, instance: ShareInstance | undefined): { id: string; pool: string } {
+    if (instance === undefined) throw new MissingFieldError(field);
+    if (instance.shareInstanceId === '') throw new MissingFieldError(`${field}.share_instance_id`);
+    if (instance.pool === '') throw new MissingFieldError(`${field}.pool`);
+    return { id: checkName(`${field}.share_instance_id`, instance.shareInstanceId), pool: checkName(`${field}.pool`, instance.pool) };
+  }
+
+  /** The instance's record; NOT_FOUND (SHARE_INSTANCE_NOT_FOUND) when this back end has none. */
+  async requireInstance(field: string, instance: ShareInstance | undefined): Promise<InstanceRecord> {
+    const { id, pool } = this.checkInstance(field, instance);
+    const record = this.config.pools.includes(pool) ? await this.store.readInstance(pool, id) : undefined;
+    if (record === undefined) throw new NotFoundError('share instance', id, 'SHARE_INSTANCE_NOT_FOUND', 'shareInstanceId');
+    return record;
+  }
+
+  /** Makes the instance's export match its recorded rules (or read-only while a migration freezes it). */
+  async applyExport(record: InstanceRecord): Promise<void> {
+    const state = record.frozenByMigration ? 'ro' : exportStateFor(record.accessRules, record.castRulesToReadonly);
+    await this.exports.apply(exportPath(this.root, record.shareInstanceId), shareDataDir(this.root, record.pool, record.shareInstanceId), state);
+  }
+
+  exportLocations(id: string): ExportLocation[] {
+    return [{ path: exportPath(this.root, id), isAdminOnly: false, metadata: { preferred: 'true' } }];
+  }
+
+  /** RESOURCE_EXHAUSTED (INSUFFICIENT_CAPACITY) when growing the pool's allocation by `addGib` exceeds its configured capacity. */
+  async checkCapacity(pool: string, addGib: number): Promise<void> {
+    const capacity = this.config.capacityGib[pool];
+    if (capacity === undefined) return; // thin: the file system's free space is the only limit
+    const allocated = (await this.store.listInstances(pool)).reduce((sum, r) => sum + r.sizeGib, 0);
+    if (allocated + addGib > capacity) {
+      const freeGib = Math.max(0, capacity - allocated);
+      throw new ResourceExhaustedError(`pool ${pool} has ${freeGib} GiB free of ${capacity} GiB; ${addGib} GiB requested`, { pool, freeGib: String(freeGib) });
+    }
+  }
+
+  /** NOT_FOUND (POOL_NOT_FOUND) unless the pool is configured. */
+  requirePool(pool: string): void {
+    if (!this.config.pools.includes(pool)) throw new NotFoundError('pool', pool, 'POOL_NOT_FOUND', 'pool');
+  }
+
+  /**
+   * Read-modify-write of an instance record, serialised per instance (snapshot and access
+   * calls have different idempotency keys but write the same file). Returns the new record, or
+   * undefined when the instance has no record.
+   */
+  async updateInstance(pool: string, id: string, mutate: (record: InstanceRecord) => InstanceRecord): Promise<InstanceRecord | undefined> {
+    const previous = this.locks.get(id) ?? Promise.resolve();
+    const next = previous.then(async () => {
+      const record = await this.store.readInstance(pool, id);
+      if (record === undefined) return undefined;
+      const updated = mutate(record);
+      await this.store.writeInstance(updated);
+      return updated;
+    });
+    const settled = next.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.locks.set(id, settled);
+    void settled.then(() => {
+      if (this.locks.get(id) === settled) this.locks.delete(id);
+    });
+    return next;
+  }
+
+  private readonly locks = new Map<string, Promise<void>>();
+
+  /** INVALID_FIELD unless the protocol is served. */
+  checkProtocol(field: string, proto: string): void {
+    if (!(SERVED_PROTOCOLS as readonly string[]).includes(proto)) throw new InvalidArgumentError(field, `protocol ${JSON.stringify(proto)} is not served by localfs (served: ${SERVED_PROTOCOLS.join(', ')})`);
+  }
+}
+
+/** FAILED_PRECONDITION (RESOURCE_IN_USE) for an instance that still has snapshots. */
+export function instanceInUse(record: InstanceRecord): FailedPreconditionError {
+  return new FailedPreconditionError('RESOURCE_IN_USE', `share instance ${record.shareInstanceId} still has snapshot instances ${record.snapshotInstanceIds.join(', ')}; delete them first`, {
+    shareInstanceId: record.shareInstanceId,
+  });
+}

@@ -1,0 +1,172 @@
+/**
+ * The plugin's own state on disk: one JSON file per share instance, snapshot instance and
+ * migration, each written atomically (temp file + fsync + rename + fsync of the directory), so
+ * a crash or `kill -9` leaves either the old or the new version, never a torn file.
+ *
+ * Not-found behaviour: every read returns undefined for a missing file; deletes of missing
+ * files succeed. Nothing here knows gRPC: handlers map undefined to the contract's NOT_FOUND.
+ */
+import { randomBytes } from 'node:crypto';
+import { open, readFile, readdir, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { instanceFile, migrationFile, migrationsDir, sharesDir, snapshotFile } from './layout.js';
+
+/** One access rule as recorded (the contract's AccessRule without the secret key). */
+export interface RecordedRule {
+  readonly id: string;
+  readonly type: string;
+  readonly to: string;
+  readonly level: string;
+}
+
+/** `<root>/pools/<pool>/shares/<id>/instance.json`. */
+export interface InstanceRecord {
+  readonly version: 1;
+  readonly shareInstanceId: string;
+  readonly shareId: string;
+  readonly pool: string;
+  readonly sizeGib: number;
+  readonly shareProto: string;
+  /** The snapshot instance the share was created from ("" = empty share); part of CreateShareInstance's idempotency. */
+  readonly sourceSnapshotInstanceId: string;
+  /** The full rule list of the last UpdateAccess. */
+  readonly accessRules: readonly RecordedRule[];
+  readonly castRulesToReadonly: boolean;
+  /** Snapshot instance ids of this instance (their records are snapshot.json files). */
+  readonly snapshotInstanceIds: readonly string[];
+  /**
+   * Set on an instance another localfs plugin wrote into this tree during a driver-assisted
+   * migration: `copying` until the source's MigrationComplete, `completed` after it, `adopted`
+   * once this plugin's MigrationUpdateModel took it over.
+   */
+  readonly migration?: { readonly migrationId: string; readonly state: 'copying' | 'completed' | 'adopted' };
+  /** Set while a migration's cut-over keeps the export read-only regardless of the rules. */
+  readonly frozenByMigration?: string;
+  readonly createdAt: string;
+}
+
+/** `<root>/pools/<pool>/snapshots/<id>/snapshot.json`. */
+export interface SnapshotRecord {
+  readonly version: 1;
+  readonly snapshotInstanceId: string;
+  readonly snapshotId: string;
+  readonly shareInstanceId: string;
+  readonly sizeGib: number;
+  readonly createdAt: string;
+}
+
+export const MIGRATION_PHASES = ['copying', 'failed', 'phase1_done', 'completing', 'completed', 'cancelled'] as const;
+/** Source-side phase of a driver-assisted migration; completed and cancelled are final. */
+export type MigrationPhase = (typeof MIGRATION_PHASES)[number];
+
+/** What MigrationComplete returned, kept so a replay answers the same. */
+export interface CompleteResult {
+  readonly exportPath: string;
+  /** destination snapshot instance id -> its provider location */
+  readonly snapshotLocations: Readonly<Record<string, string>>;
+}
+
+/** `<root>/migrations/<id>.json`, written by the SOURCE plugin before it acts. */
+export interface MigrationRecord {
+  readonly version: 1;
+  readonly migrationId: string;
+  /** Identifies MigrationStart's arguments; a replay with others is ALREADY_EXISTS. */
+  readonly fingerprint: string;
+  readonly phase: MigrationPhase;
+  readonly source: { readonly shareInstanceId: string; readonly pool: string };
+  readonly destination: { readonly shareInstanceId: string; readonly pool: string; readonly root: string; readonly backend: string };
+  /** source snapshot instance id -> destination snapshot instance id */
+  readonly snapshotMappings: Readonly<Record<string, string>>;
+  /** Why phase 1 or the cut-over failed (set with phase failed, or during completing). */
+  readonly error?: string;
+  /** Phase 1's copy result, once done. */
+  readonly phase1?: { readonly bytesCopied: number; readonly bytesTotal: number; readonly filesCopied: number; readonly filesSkipped: number; readonly resumed: boolean };
+  /** How many times phase 1 was (re)started; > 1 after a resume from the checkpoint. */
+  readonly phase1Attempts: number;
+  /** Set once the cut-over copied everything: from here on Complete only removes the source. */
+  readonly result?: CompleteResult;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+/** Writes `value` as JSON to `path` atomically and durably. */
+export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
+  const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  const file = await open(temp, 'w', 0o600);
+  try {
+    await file.writeFile(`${JSON.stringify(value, null, 2)}\n`);
+    await file.sync();
+  } finally {
+    await file.close();
+  }
+  try {
+    await rename(temp, path);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+  const dir = await open(dirname(path), 'r');
+  try {
+    await dir.sync();
+  } finally {
+    await dir.close();
+  }
+}
+
+/** The parsed JSON at `path`, or undefined when the file does not exist. */
+export async function readJson<T>(path: string): Promise<T | undefined> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as T;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+/** The records of one back-end root (this plugin's, or a migration peer's). */
+export class MetadataStore {
+  constructor(readonly root: string) {}
+
+  readInstance(pool: string, id: string): Promise<InstanceRecord | undefined> {
+    return readJson<InstanceRecord>(instanceFile(this.root, pool, id));
+  }
+
+  writeInstance(record: InstanceRecord): Promise<void> {
+    return writeJsonAtomic(instanceFile(this.root, record.pool, record.shareInstanceId), record);
+  }
+
+  /** Every instance record of a pool (directories without instance.json are half-made and skipped). */
+  async listInstances(pool: string): Promise<InstanceRecord[]> {
+    let names: string[];
+    try {
+      names = await readdir(sharesDir(this.root, pool));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw error;
+    }
+    const records = await Promise.all(names.map((name) => this.readInstance(pool, name)));
+    return records.filter((r): r is InstanceRecord => r !== undefined);
+  }
+
+  readSnapshot(pool: string, id: string): Promise<SnapshotRecord | undefined> {
+    return readJson<SnapshotRecord>(snapshotFile(this.root, pool, id));
+  }
+
+  writeSnapshot(pool: string, record: SnapshotRecord): Promise<void> {
+    return writeJsonAtomic(snapshotFile(this.root, pool, record.snapshotInstanceId), record);
+  }
+
+  readMigration(id: string): Promise<MigrationRecord | undefined> {
+    return readJson<MigrationRecord>(migrationFile(this.root, id));
+  }
+
+  writeMigration(record: MigrationRecord): Promise<void> {
+    return writeJsonAtomic(migrationFile(this.root, record.migrationId), record);
+  }
+
+  async listMigrations(): Promise<MigrationRecord[]> {
+    const names = (await readdir(migrationsDir(this.root)).catch(() => [] as string[])).filter((n) => n.endsWith('.json') && !n.startsWith('.'));
+    const records = await Promise.all(names.map((name) => this.readMigration(name.slice(0, -'.json'.length))));
+    return records.filter((r): r is MigrationRecord => r !== undefined);
+  }
+}
