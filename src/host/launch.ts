@@ -39,6 +39,8 @@ export interface LaunchContext {
   readonly deadline: number;
   /** Aborting (the host closes) kills the process and rejects. */
   readonly signal: AbortSignal;
+  /** Called once the process is spawned, before its handshake (status shows the pid while starting). */
+  readonly onSpawn?: (child: ChildProcess) => void;
   /** Called for each stdout line after the handshake: a contract violation. */
   readonly onStrayStdout: (error: FerryError) => void;
 }
@@ -103,6 +105,7 @@ export function launchPlugin(options: ResolvedPluginOptions, context: LaunchCont
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   child.stdin?.on('error', () => undefined);
+  context.onSpawn?.(child);
   // 'exit' normally; only 'close' when the spawn itself failed (e.g. ENOENT).
   const exited = new Promise<ProcessExit>((resolve) => {
     child.once('exit', (code, signal) => resolve({ code, signal }));

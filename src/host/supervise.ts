@@ -13,6 +13,7 @@
  * only let through while the state is `ready`; otherwise they fail fast with PLUGIN_UNAVAILABLE.
  * Permanent errors (CONTRACT_VERSION_MISMATCH, PLUGIN_PROTOCOL_ERROR) are not retried.
  */
+import type { ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { FerryError } from '../domain/errors.js';
@@ -56,12 +57,14 @@ interface Incarnation {
   readonly process: LaunchedProcess | undefined;
 }
 
+/** A health check may take this long even when checks are more frequent, so a busy host does not restart healthy plugins. */
+const HEALTH_CHECK_MIN_DEADLINE_MS = 1000;
 const PERMANENT_REASONS = new Set(['CONTRACT_VERSION_MISMATCH', 'PLUGIN_PROTOCOL_ERROR']);
 
 export class PluginSupervisor {
   private state: PluginState = 'stopped';
   private current: Incarnation | undefined;
-  private launching: LaunchedProcess | undefined;
+  private spawned: ChildProcess | undefined;
   private attemptRunning: Promise<void> | undefined;
   private restarts = 0;
   private consecutiveFailures = 0;
@@ -80,12 +83,12 @@ export class PluginSupervisor {
   ) {}
 
   status(): PluginStatus {
-    const process = this.current?.process ?? this.launching;
+    const child = this.current?.process?.child ?? this.spawned;
     return {
       name: this.options.name,
       state: this.state,
       mode: this.options.launch !== undefined ? 'launch' : 'endpoint',
-      pid: process?.child.exitCode === null && process.child.signalCode === null ? process.child.pid : undefined,
+      pid: child?.exitCode === null && child.signalCode === null ? child.pid : undefined,
       target: this.current?.client.target,
       restarts: this.restarts,
       lastError: this.lastError,
@@ -150,8 +153,13 @@ export class PluginSupervisor {
     try {
       if (options.launch !== undefined) {
         socketDir = preparePluginSocketDir(context.socketRoot, options.name);
-        process = await launchPlugin(options, { socketDir, offered: context.offered, logger: context.logger, deadline, signal, onStrayStdout: (e) => this.strayStdout(e) });
-        this.launching = process;
+        process = await launchPlugin(options, { socketDir, offered: context.offered, logger: context.logger, deadline, signal,
+          onSpawn: (spawned) => {
+            this.spawned = spawned;
+            this.emit();
+          },
+          onStrayStdout: (e) => this.strayStdout(e),
+        });
         context.logger.info({ pid: process.handshake.pid, address: process.handshake.address, contractVersion: process.handshake.contractVersion }, 'plugin handshake received');
       }
       const target = process !== undefined ? grpcTarget(process.handshake) : options.endpoint!.address;
@@ -166,13 +174,13 @@ export class PluginSupervisor {
       });
       if (signal.aborted) throw pluginUnavailableError(options.name, 'the host is closing');
     } catch (error) {
-      this.launching = undefined;
+      this.spawned = undefined;
       if (client !== undefined || process !== undefined) await this.teardown({ client: client ?? noClient, process }, 0);
       if (socketDir !== undefined) rmSync(socketDir, { recursive: true, force: true });
       throw error;
     }
     const incarnation: Incarnation = { client, process };
-    this.launching = undefined;
+    this.spawned = undefined;
     this.current = incarnation;
     this.readyAt = Date.now();
     if (process !== undefined) {
@@ -189,7 +197,7 @@ export class PluginSupervisor {
     const { healthIntervalMs, healthFailureThreshold, name } = this.options;
     this.healthTimer = setTimeout(() => {
       incarnation.client
-        .checkHealth({ deadlineMs: healthIntervalMs, signal: this.closing.signal })
+        .checkHealth({ deadlineMs: Math.max(healthIntervalMs, HEALTH_CHECK_MIN_DEADLINE_MS), signal: this.closing.signal })
         .then((status) => (status === 'SERVING' ? undefined : `health status ${status}`))
         .catch((error: unknown) => (error as Error).message)
         .then((problem) => {

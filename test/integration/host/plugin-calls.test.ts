@@ -10,12 +10,13 @@ describe('calling a plugin', () => {
     const cancelFile = path.join(tempDir(t), 'cancelled.txt');
     const { host, log } = newHost(t, [{ name: 'slow', launch: fixtureLaunch('good'), config: { hang: true, cancelFile } }]);
     await host.start();
-    await assert.rejects(host.plugin('slow').call(IdentityServiceService.probe, {}, { deadlineMs: 200 }), {
+    await assert.rejects(host.plugin('slow').call(IdentityServiceService.probe, {}, { deadlineMs: 1000 }), {
       code: 'DEADLINE_EXCEEDED',
       reason: 'PLUGIN_DEADLINE_EXCEEDED',
-      message: 'plugin slow did not answer IdentityService/Probe within 200 ms; the call was cancelled',
-      metadata: { plugin: 'slow', method: 'IdentityService/Probe', deadlineMs: '200' },
+      message: 'plugin slow did not answer IdentityService/Probe within 1000 ms; the call was cancelled',
+      metadata: { plugin: 'slow', method: 'IdentityService/Probe', deadlineMs: '1000' },
     });
+    await log.waitFor((r) => r.msg === 'probe hanging' && r.plugin === 'slow'); // it got the call before the deadline
     await log.waitFor((r) => r.msg === 'probe cancelled' && r.plugin === 'slow');
     assert.equal(readFileSync(cancelFile, 'utf8'), 'probe cancelled\n');
   });

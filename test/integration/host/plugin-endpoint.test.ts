@@ -65,7 +65,7 @@ describe('connecting to an already running plugin', () => {
   it('fails calls fast while the endpoint is gone and reconnects when it is back', async (t) => {
     const first = await runPlugin(t);
     const { host } = newHost(t, [
-      { name: 'ext', endpoint: { address: `unix:${first.address}` }, healthIntervalMs: 50, healthFailureThreshold: 1, startTimeoutMs: 300, restart: { initialBackoffMs: 20, maxBackoffMs: 100 } },
+      { name: 'ext', endpoint: { address: `unix:${first.address}` }, healthIntervalMs: 50, healthFailureThreshold: 1, startTimeoutMs: 3000, restart: { initialBackoffMs: 20, maxBackoffMs: 100 } },
     ]);
     await host.start();
     const down = waitForStatus(host, 'ext', (s) => s.state === 'restarting');

@@ -53,15 +53,14 @@ describe('launching a plugin', () => {
   });
 
   it('gives up on a plugin that does not handshake within the start timeout, and kills it', async (t) => {
-    const { host, log } = newHost(t, [{ name: 'mute', launch: fixtureLaunch('broken-no-handshake'), startTimeoutMs: 500, restart: { maxRestarts: 0 } }]);
-    const spawned = log.waitFor((r) => r.msg === 'thinking about it');
+    const { host } = newHost(t, [{ name: 'mute', launch: fixtureLaunch('broken-no-handshake'), startTimeoutMs: 500, restart: { maxRestarts: 0 } }]);
+    const spawned = waitForStatus(host, 'mute', (s) => s.state === 'starting' && s.pid !== undefined);
     await assert.rejects(host.start(), {
       code: 'UNAVAILABLE',
       reason: 'PLUGIN_UNAVAILABLE',
       message: 'plugin mute is unavailable: no handshake line on stdout within the start timeout (500 ms)',
     });
-    const pid = (await spawned).pluginPid as number;
-    assert.equal(isAlive(pid), false);
+    assert.equal(isAlive((await spawned).pid!), false);
     await waitForStatus(host, 'mute', (s) => s.state === 'failed');
   });
 
