@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import readline from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
 import { IdentityServiceService } from '../../../src/contract/gen/ferry/driver/v1/identity.js';
-import { fixtureLaunch, isAlive, newHost } from '../../helpers/plugin-host-harness.js';
+import { fixtureLaunch, fixturePlugin, isAlive, newHost, tempDir } from '../../helpers/plugin-host-harness.js';
 
 describe('closing the host', () => {
   it('stops plugins gracefully and leaves no process or socket behind; close is idempotent', async (t) => {
@@ -40,5 +43,20 @@ describe('closing the host', () => {
     await assert.rejects(starting, { message: 'plugin mute is unavailable: the host is closing' });
     assert.equal(isAlive(pid), false);
     assert.equal(host.plugin('mute').status().state, 'stopped');
+  });
+
+  it('leaves no orphan when the host process is killed: the plugin exits on stdin EOF', async (t) => {
+    const hostProcess = spawn(process.execPath, [fixturePlugin('run-host'), path.join(tempDir(t), 'sockets')], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const hostExited = new Promise((resolve) => hostProcess.once('exit', resolve));
+    t.after(() => hostProcess.kill('SIGKILL'));
+    const pidLine = await new Promise<string>((resolve) => readline.createInterface({ input: hostProcess.stdout! }).once('line', resolve));
+    const pluginPid = Number(pidLine);
+    assert.ok(isAlive(pluginPid));
+    hostProcess.kill('SIGKILL');
+    await hostExited;
+    // The plugin is not our child, so there is no exit event to await: poll until it is gone.
+    const deadline = Date.now() + 10_000;
+    while (isAlive(pluginPid) && Date.now() < deadline) await sleep(20);
+    assert.equal(isAlive(pluginPid), false, `plugin pid ${pluginPid} outlived its host`);
   });
 });
