@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { Metadata, credentials, type Client, type ServiceError } from '@grpc/grpc-js';
 import { fromGrpcError } from '../../../src/contract/status.js';
 import type { FerryError } from '../../../src/domain/errors.js';
+import type { ShareInstance } from '../../../src/contract/gen/ferry/driver/v1/common.js';
 import { IdentityServiceClient, IdentityServiceService } from '../../../src/contract/gen/ferry/driver/v1/identity.js';
 import { PoolServiceClient, PoolServiceService } from '../../../src/contract/gen/ferry/driver/v1/pool.js';
 import { ShareServiceClient, ShareServiceService } from '../../../src/contract/gen/ferry/driver/v1/share.js';
@@ -175,3 +176,23 @@ export async function ferryError(promise: Promise<unknown>): Promise<FerryError>
   }
   throw new Error('expected the call to fail');
 }
+
+/** A ShareInstance model as ferry would send it; pool1, 1 GiB, NFS unless overridden. */
+export function instance(id: string, overrides: Partial<ShareInstance> = {}): ShareInstance {
+  return {
+    shareInstanceId: id,
+    shareId: `share-${id}`,
+    pool: 'pool1',
+    host: 'host@localfs#pool1',
+    sizeGib: 1,
+    shareProto: 'NFS',
+    exportLocations: [],
+    shareTypeExtraSpecs: {},
+    shareServerId: '',
+    providerLocation: '',
+    backendDetails: {},
+    availabilityZone: '',
+    ...overrides,
+  };
+}
+

@@ -7,26 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, lstatSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { ShareInstance } from '../../../src/contract/gen/ferry/driver/v1/common.js';
-import { ferryError, launchLocalFs, makeTestDir, mountsUnder, removeTestDir, type LocalFsProcess } from './launcher.js';
-
-export function instance(id: string, overrides: Partial<ShareInstance> = {}): ShareInstance {
-  return {
-    shareInstanceId: id,
-    shareId: `share-${id}`,
-    pool: 'pool1',
-    host: 'host@localfs#pool1',
-    sizeGib: 1,
-    shareProto: 'NFS',
-    exportLocations: [],
-    shareTypeExtraSpecs: {},
-    shareServerId: '',
-    providerLocation: '',
-    backendDetails: {},
-    availabilityZone: '',
-    ...overrides,
-  };
-}
+import { ferryError, instance, launchLocalFs, makeTestDir, mountsUnder, removeTestDir, type LocalFsProcess } from './launcher.js';
 
 const rule = (id: string, level: 'rw' | 'ro', type = 'ip', to = '10.0.0.0/24') => ({ accessRuleId: id, accessType: type, accessTo: to, accessLevel: level, accessKey: '' });
 
