@@ -135,12 +135,7 @@ export function createDriverClient(options: DriverClientOptions): DriverClient {
     service<N extends DriverServiceName>(name: N): DriverService<N> {
       let proxy = proxies.get(name) as DriverService<N> | undefined;
       if (proxy === undefined) {
-        const definition = DRIVER_SERVICES[name].service as unknown as Record<string, UnaryMethod<unknown, unknown>>;
-        const methods: Record<string, unknown> = {};
-        for (const [key, method] of Object.entries(definition)) {
-          if (!method.requestStream && !method.responseStream) methods[key] = (request: unknown, o?: CallOptions) => call(method, request, o);
-        }
-        proxy = Object.freeze(methods) as DriverService<N>;
+        proxy = serviceProxy(name, call);
         proxies.set(name, proxy);
       }
       return proxy;
@@ -169,6 +164,19 @@ export function createDriverClient(options: DriverClientOptions): DriverClient {
       channel.close();
     },
   };
+}
+
+/** Promise-style functions for the unary methods of one service, each going through `call`. */
+export function serviceProxy<N extends DriverServiceName>(
+  name: N,
+  call: <Req, Res>(method: UnaryMethod<Req, Res>, request: Req, options?: CallOptions) => Promise<Res>,
+): DriverService<N> {
+  const definition = DRIVER_SERVICES[name].service as unknown as Record<string, UnaryMethod<unknown, unknown>>;
+  const methods: Record<string, unknown> = {};
+  for (const [key, method] of Object.entries(definition)) {
+    if (!method.requestStream && !method.responseStream) methods[key] = (request: unknown, options?: CallOptions) => call(method, request, options);
+  }
+  return Object.freeze(methods) as DriverService<N>;
 }
 
 /** Maps a failed call: the host's own reasons for a deadline it enforced and a transport that vanished. */

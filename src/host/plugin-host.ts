@@ -7,7 +7,7 @@ import { rmSync } from 'node:fs';
 import { pino, type Logger } from 'pino';
 import { InvalidArgumentError, NotFoundError } from '../domain/errors.js';
 import type { CallOptions, DriverService, DriverServiceClient, DriverServiceName, UnaryMethod } from './driver-client.js';
-import { DRIVER_SERVICES } from './driver-client.js';
+import { serviceProxy } from './driver-client.js';
 import { HOST_CONTRACT_VERSIONS } from './handshake.js';
 import { prepareSocketRoot } from './launch.js';
 import { defaultSocketRoot, normalisePluginOptions, type PluginOptions } from './plugin-options.js';
@@ -135,12 +135,7 @@ function createHandle(name: string, supervisor: PluginSupervisor): PluginHandle 
     service<N extends DriverServiceName>(service: N): DriverService<N> {
       let proxy = proxies.get(service) as DriverService<N> | undefined;
       if (proxy === undefined) {
-        const definition = DRIVER_SERVICES[service].service as unknown as Record<string, UnaryMethod<unknown, unknown>>;
-        const methods: Record<string, unknown> = {};
-        for (const [key, method] of Object.entries(definition)) {
-          if (!method.requestStream && !method.responseStream) methods[key] = (request: unknown, o?: CallOptions) => call(method, request, o);
-        }
-        proxy = Object.freeze(methods) as DriverService<N>;
+        proxy = serviceProxy(service, call);
         proxies.set(service, proxy);
       }
       return proxy;
