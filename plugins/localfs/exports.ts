@@ -133,14 +133,17 @@ export async function unmountAll(path: string): Promise<void> {
   }
 }
 
-/** Sets or clears the immutable attribute on a whole tree (symlinks cannot carry it and are skipped by chattr). */
+/**
+ * Sets or clears the immutable attribute on every file and directory of a tree. Symlinks
+ * cannot carry it (chattr -R would fail on them), so they are left out with find.
+ */
 async function setImmutable(dataPath: string, on: boolean): Promise<void> {
   try {
     await lstat(dataPath);
   } catch {
     return;
   }
-  await run('chattr', ['-R', '-f', on ? '+i' : '-i', dataPath]);
+  await run('find', [dataPath, '!', '-type', 'l', '-exec', 'chattr', on ? '+i' : '-i', '{}', '+']);
 }
 
 function ignoreMissing(error: NodeJS.ErrnoException): void {
