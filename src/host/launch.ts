@@ -87,6 +87,8 @@ export function pluginEnvironment(options: ResolvedPluginOptions, socketDir: str
   env.FERRY_PLUGIN_NAME = options.name;
   env.FERRY_PLUGIN_CONFIG = JSON.stringify(options.config);
   env.FERRY_PLUGIN_LOG_LEVEL = options.logLevel;
+  // The plugin's own grace is shorter than ours so it can finish and exit before SIGKILL.
+  env.FERRY_PLUGIN_SHUTDOWN_GRACE_MS = String(Math.floor(options.shutdownGraceMs * 0.8));
   return env;
 }
 
