@@ -117,8 +117,10 @@ export const shareCases: ConformanceCase[] = [
       const rule = ipRule('10.254.0.10', 'rw');
       const update = (castRulesToReadonly: boolean, addRules = [rule]) =>
         ctx.subject.call(ShareServiceService.updateAccess, { shareInstance: instance, accessRules: castRulesToReadonly ? [{ ...rule, accessLevel: 'ro' }] : [rule], addRules: castRulesToReadonly ? [] : addRules, deleteRules: [], updateRules: [], castRulesToReadonly, shareServer: undefined });
-      for (const [step, call] of [['add an rw rule', update(false)], ['cast the rules read-only', update(true)], ['revert the read-only cast', update(false, [])]] as const) {
-        const answer = await expectOk(call, `UpdateAccess to ${step}`, 'share.proto UpdateAccess');
+      // One step at a time: overlapping calls on one instance are answered ABORTED, by contract.
+      const steps = [['add an rw rule', () => update(false)], ['cast the rules read-only', () => update(true)], ['revert the read-only cast', () => update(false, [])]] as const;
+      for (const [step, call] of steps) {
+        const answer = await expectOk(call(), `UpdateAccess to ${step}`, 'share.proto UpdateAccess');
         const state = answer.accessRuleUpdates[rule.accessRuleId]?.state;
         check(state === undefined || state === AccessRuleState.ACCESS_RULE_STATE_ACTIVE, `UpdateAccess to ${step}: rule ${rule.accessRuleId} ended in state ${state}`, 'share.proto UpdateAccessResponse.access_rule_updates');
       }
