@@ -135,8 +135,11 @@ export class CheckpointAppender {
     private readonly path: string,
     private readonly lastSync: { get(): number; set(ms: number): boolean },
   ) {}
+  /** Queues a line; a long task flushes every 256 lines so a crash loses little. */
   add(line: string): void {
-    if (this.path) this.lines.push(line);
+    if (!this.path) return;
+    this.lines.push(line);
+    if (this.lines.length >= 256) this.flush();
   }
   flush(): void {
     if (!this.path || this.lines.length === 0) return;

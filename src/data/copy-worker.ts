@@ -146,23 +146,53 @@ interface DirOutput {
   hardLinks: HardLinkEntry[];
 }
 
+const BATCH = 128;
+
+/**
+ * Copies one directory's entries. Subdirectories are created inline (their tasks need them);
+ * other entries are gathered in batches of 128 names: a batch goes out through the task's port
+ * to become a copyFiles task when some worker is idle, else this thread copies it itself. So
+ * a directory with a million files keeps every core busy while the listing still streams.
+ */
 function copyDir(ctx: Ctx, task: CopyDirTask): CopyDirOk {
   const { src, dst } = openPair(ctx.job, task.dir);
   const out: DirOutput = { subdirs: [], bigFiles: [], hardLinks: [] };
+  let batch: Buffer[] = [];
+  let posted = 0;
+  const handOffOrCopy = (final: boolean): void => {
+    if (batch.length === 0) return;
+    if (!final && task.port !== null && ctx.state.busyTasks < ctx.job.threads) {
+      task.port.postMessage(batch);
+      posted++;
+    } else {
+      for (const name of batch) {
+        cancelCheck(ctx, task.dir);
+        handleEntry(ctx, src, dst, task.dir, name, null, out);
+      }
+      flushTimes(ctx, task.dir);
+    }
+    batch = [];
+  };
   try {
     if (ctx.job.mirror) removeExtraneous(ctx, src, dst, task.dir);
     for (const entry of readDirAt(src)) {
       cancelCheck(ctx, task.dir);
       if (isIgnored(entry.name, ctx.job.ignore)) continue;
-      handleEntry(ctx, src, dst, task.dir, entry.name, entry.isDirectory() ? 'dir' : null, out);
+      if (entry.isDirectory()) handleEntry(ctx, src, dst, task.dir, entry.name, 'dir', out);
+      else {
+        batch.push(entry.name);
+        if (batch.length >= BATCH) handOffOrCopy(false);
+      }
     }
+    handOffOrCopy(true);
     flushTimes(ctx, task.dir);
     ctx.checkpoint.flush();
   } finally {
     closeQuietly(src);
     closeQuietly(dst);
+    // The pool closes the channel after it has received every batch; closing here could drop them.
   }
-  return { ok: true, subdirs: out.subdirs, bigFiles: out.bigFiles, hardLinks: out.hardLinks, specialSkipped: ctx.specialSkipped };
+  return { ok: true, subdirs: out.subdirs, bigFiles: out.bigFiles, hardLinks: out.hardLinks, specialSkipped: ctx.specialSkipped, batchesPosted: posted };
 }
 
 function copyFiles(ctx: Ctx, task: CopyFilesTask): CopyDirOk {
@@ -179,7 +209,7 @@ function copyFiles(ctx: Ctx, task: CopyFilesTask): CopyDirOk {
     closeQuietly(src);
     closeQuietly(dst);
   }
-  return { ok: true, subdirs: out.subdirs, bigFiles: out.bigFiles, hardLinks: out.hardLinks, specialSkipped: ctx.specialSkipped };
+  return { ok: true, subdirs: out.subdirs, bigFiles: out.bigFiles, hardLinks: out.hardLinks, specialSkipped: ctx.specialSkipped, batchesPosted: 0 };
 }
 
 function handleEntry(ctx: Ctx, src: number, dst: number, dirRel: Uint8Array, name: Buffer, hint: 'dir' | null, out: DirOutput): void {

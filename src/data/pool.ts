@@ -10,6 +10,7 @@
  */
 import * as fs from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { MessageChannel } from 'node:worker_threads';
 import { resolve, sep } from 'node:path';
 import { Piscina } from 'piscina';
 import { compactCheckpoint, openCheckpoint } from './checkpoint.js';
@@ -202,6 +203,7 @@ async function runJob(
     preserveOwnership: options.preserveOwnership ?? process.getuid?.() === 0,
     copyMethod: options.copyMethod ?? 'auto',
     splitThreshold: Math.max(options.splitThresholdBytes ?? DEFAULT_SPLIT, 1),
+    threads,
     chunkSize: Math.min(CHUNK_SIZE, Math.max(options.splitThresholdBytes ?? DEFAULT_SPLIT, 1024 * 1024)),
     bandwidth: options.bandwidthBytesPerSecond ?? 0,
     checkpointPath,
@@ -213,7 +215,7 @@ async function runJob(
   const specialSkipped: string[] = [];
   const limit = threads * 2;
   const run = async <R extends TaskResult>(task: CopyTask): Promise<Exclude<R, WorkerFailure>> => {
-    const result = (await piscina.run(task)) as R | WorkerFailure;
+    const result = (await piscina.run(task, task.kind === 'copyDir' && task.port ? { transferList: [task.port] } : {})) as R | WorkerFailure;
     if (!result.ok) throw dataCopyErrorFromFailure(result);
     return result as Exclude<R, WorkerFailure>;
   };
@@ -239,19 +241,44 @@ async function runJob(
   const startedBig: BigFile[] = [];
   const finishedBig = new Set<BigFile>();
   try {
-    type Item = { dir: Uint8Array } | { big: BigFile; index: number; hashes: string[]; left: { n: number } } | { finish: BigFile; hashes: string[] };
+    type Item =
+      | { dir: Uint8Array }
+      | { files: Uint8Array[]; in: Uint8Array }
+      | { big: BigFile; index: number; hashes: string[]; left: { n: number } }
+      | { finish: BigFile; hashes: string[] };
+    const dataLinks = new Map<string, { first: Uint8Array; others: Uint8Array[] }>();
+    const absorb = (r: CopyDirOk, push: (item: Item, urgent?: boolean) => void): void => {
+      for (const s of r.specialSkipped) if (specialSkipped.length < 10_000) specialSkipped.push(s);
+      for (const d of r.subdirs) push({ dir: d });
+      for (const l of r.hardLinks) addLink(dataLinks, l, null);
+      for (const big of r.bigFiles) {
+        startedBig.push(big);
+        const hashes = new Array<string>(big.chunks).fill('');
+        const left = { n: big.chunks };
+        if (big.chunks === 0) push({ finish: big, hashes }, true);
+        for (let index = 0; index < big.chunks; index++) push({ big, index, hashes, left }, true);
+      }
+    };
     await drain<Item>(limit, [{ dir: Buffer.alloc(0) }], async (item, push) => {
       if ('dir' in item) {
-        const r = await run<CopyDirOk>({ kind: 'copyDir', job, dir: item.dir });
-        for (const s of r.specialSkipped) if (specialSkipped.length < 10_000) specialSkipped.push(s);
-        for (const d of r.subdirs) push({ dir: d });
-        for (const big of r.bigFiles) {
-          startedBig.push(big);
-          const hashes = new Array<string>(big.chunks).fill('');
-          const left = { n: big.chunks };
-          if (big.chunks === 0) push({ finish: big, hashes }, true);
-          for (let index = 0; index < big.chunks; index++) push({ big, index, hashes, left }, true);
+        const channel = new MessageChannel();
+        let received = 0;
+        let allReceived: () => void = () => undefined;
+        channel.port1.on('message', (names: Uint8Array[]) => {
+          received++;
+          push({ files: names, in: item.dir }, true);
+          allReceived();
+        });
+        try {
+          const r = await run<CopyDirOk>({ kind: 'copyDir', job, dir: item.dir, port: channel.port2 });
+          // Batches travel on another port than the result: wait until all of them arrived.
+          if (received < r.batchesPosted) await new Promise<void>((resolveAll) => (allReceived = () => received >= r.batchesPosted && resolveAll()));
+          absorb(r, push);
+        } finally {
+          channel.port1.close();
         }
+      } else if ('files' in item) {
+        absorb(await run<CopyDirOk>({ kind: 'copyFiles', job, dir: item.in, names: item.files }), push);
       } else if ('big' in item) {
         const r = await run<ChunkOk>({ kind: 'chunk', job, file: item.big, index: item.index });
         item.hashes[item.index] = r.hash;
@@ -262,8 +289,9 @@ async function runJob(
       }
     }, state);
     checkCancelled();
-    const groups: HardLinkGroup[] = [...links.values()];
     links.clear();
+    const groups: HardLinkGroup[] = [...dataLinks.values()];
+    dataLinks.clear();
     const batches: HardLinkGroup[][] = [];
     for (let i = 0; i < groups.length; i += 64) batches.push(groups.slice(i, i + 64));
     await drain(limit, batches, async (batch) => {
@@ -295,12 +323,13 @@ async function runJob(
   };
 }
 
-function addLink(links: Map<string, { first: Uint8Array; others: Uint8Array[] }>, l: HardLinkEntry, live: { bytesTotal: number }): void {
+/** Groups names of one inode; the size counts once toward bytesTotal (when `live` is given). */
+function addLink(links: Map<string, { first: Uint8Array; others: Uint8Array[] }>, l: HardLinkEntry, live: { bytesTotal: number } | null): void {
   const key = `${l.dev}:${l.ino}`;
   const group = links.get(key);
   if (group === undefined) {
     links.set(key, { first: l.rel, others: [] });
-    live.bytesTotal += l.size;
+    if (live) live.bytesTotal += l.size;
   } else group.others.push(l.rel);
 }
 
@@ -316,8 +345,17 @@ async function drain<T>(limit: number, initial: T[], work: (item: T, push: (item
   let inFlight = 0;
   let failure: unknown = null;
   return new Promise<void>((resolveAll, rejectAll) => {
+    let pumpQueued = false;
     const push = (item: T, isUrgent = false): void => {
       (isUrgent ? urgent : normal).push(item);
+      // Items can arrive from port messages while everything in flight is still running.
+      if (!pumpQueued) {
+        pumpQueued = true;
+        queueMicrotask(() => {
+          pumpQueued = false;
+          pump();
+        });
+      }
     };
     const pump = (): void => {
       while (failure === null && !state.cancelled && inFlight < limit) {

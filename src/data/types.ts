@@ -4,6 +4,7 @@
  * and carried as raw bytes (Uint8Array: a Buffer arrives as a plain Uint8Array after
  * structured clone) so names that are not UTF-8 survive end to end.
  */
+import type { MessagePort } from 'node:worker_threads';
 import type { WorkerFailure } from './errors.js';
 
 export type VerifyAlgorithm = 'sha256' | 'xxh128' | 'none';
@@ -89,6 +90,8 @@ export interface JobSpec {
   preserveOwnership: boolean;
   copyMethod: CopyMethod;
   splitThreshold: number;
+  /** Worker threads of the pool; a directory task hands batches of names to idle workers. */
+  threads: number;
   chunkSize: number;
   bandwidth: number;
   /** Checkpoint file the workers append to ('' = none). */
@@ -103,7 +106,8 @@ export interface JobSpec {
 }
 
 export interface ScanTask { kind: 'scan'; job: JobSpec; dir: Uint8Array }
-export interface CopyDirTask { kind: 'copyDir'; job: JobSpec; dir: Uint8Array }
+/** `port` receives `Uint8Array[]` batches of names the worker hands off for copyFiles tasks. */
+export interface CopyDirTask { kind: 'copyDir'; job: JobSpec; dir: Uint8Array; port: MessagePort | null }
 export interface CopyFilesTask { kind: 'copyFiles'; job: JobSpec; dir: Uint8Array; names: Uint8Array[] }
 export interface ChunkTask { kind: 'chunk'; job: JobSpec; file: BigFile; index: number }
 export interface FinishBigTask { kind: 'finishBig'; job: JobSpec; file: BigFile; chunkHashes: string[] }
@@ -141,6 +145,8 @@ export interface CopyDirOk {
   bigFiles: BigFile[];
   hardLinks: HardLinkEntry[];
   specialSkipped: string[];
+  /** How many batches went out through the task's port (the pool waits for all of them). */
+  batchesPosted: number;
 }
 export interface ChunkOk { ok: true; hash: string }
 export interface PlainOk { ok: true; specialSkipped?: string[] }

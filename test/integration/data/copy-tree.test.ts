@@ -199,6 +199,16 @@ describe('copyTree incremental sync, mirror and verification', () => {
     assert.deepEqual(fs.readFileSync(join(destination, 'f')), Buffer.alloc(50_000, 9));
   });
 
+  it('hands batches of a large flat directory to other workers and copies every entry once', async () => {
+    const { source, destination } = roots();
+    for (let i = 0; i < 1500; i++) fs.writeFileSync(join(source, `f${i}`), `content ${i}`);
+    for (let i = 0; i < 10; i++) fs.linkSync(join(source, `f${i}`), join(source, `link${i}`));
+    fs.mkdirSync(join(source, 'sub'));
+    const r = await pool.copyTree({ source, destination }).done;
+    assert.equal(r.filesCopied, 1510);
+    assert.deepEqual(diffTrees(describeTree(source), describeTree(destination)), []);
+  });
+
   it('splits large files into chunks and keeps them identical', async () => {
     const { source, destination } = roots();
     const data = Buffer.alloc(5 * 1024 * 1024 + 123);
