@@ -12,7 +12,7 @@ const config = configFromEnvironment(process.env, process.cwd());
 try {
   const daemon = await startDaemon(config, logger);
   for (const status of daemon.plugins.plugins()) {
-    logger.info({ plugin: status.name, state: status.state, pid: status.pid, lastError: status.lastError?.message }, 'back end');
+    logger.info({ plugin: status.name, state: status.state, pluginPid: status.pid, lastError: status.lastError?.message }, 'back end');
   }
   logger.info({ address: daemon.address, dataDir: config.dataDir }, 'ferry daemon listening');
   // One plain line for people and scripts, after the structured logs.

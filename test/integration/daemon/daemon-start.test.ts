@@ -34,8 +34,8 @@ test('npm start: the daemon runs the default back ends, reports health, and stop
   const pluginPids: number[] = [];
   createInterface({ input: daemon.stdout }).on('line', (line) => {
     try {
-      const record = JSON.parse(line) as { msg?: string; pid?: number; plugin?: string; state?: string };
-      if (record.msg === 'back end' && typeof record.pid === 'number' && record.plugin !== undefined) pluginPids.push(record.pid);
+      const record = JSON.parse(line) as { msg?: string; pluginPid?: number; plugin?: string; state?: string };
+      if (record.msg === 'back end' && typeof record.pluginPid === 'number' && record.plugin !== undefined) pluginPids.push(record.pluginPid);
     } catch {
       // not a log record
     }
