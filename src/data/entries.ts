@@ -190,6 +190,7 @@ function writeFile(ctx: Ctx, srcFd: number, dstDir: number, name: Uint8Array, re
   } catch (error) {
     throw error instanceof TaskFailure ? error : sysFail(error, (error as { syscall?: string }).syscall === 'read' ? 'source' : 'destination', rel, 'copy');
   } finally {
+    state.setCurrent(null);
     if (dstFd >= 0) closeQuietly(dstFd);
     if (!ok) {
       if (dstFd >= 0) fs.rmSync(at(dstDir, name), { force: true });

@@ -244,7 +244,7 @@ async function runJob(
     type Item =
       | { dir: Uint8Array }
       | { files: Uint8Array[]; in: Uint8Array }
-      | { big: BigFile; index: number; hashes: string[]; left: { n: number } }
+      | { big: BigFile; next: { i: number }; hashes: string[]; left: { n: number } }
       | { finish: BigFile; hashes: string[] };
     const dataLinks = new Map<string, { first: Uint8Array; others: Uint8Array[] }>();
     const absorb = (r: CopyDirOk, push: (item: Item, urgent?: boolean) => void): void => {
@@ -256,7 +256,10 @@ async function runJob(
         const hashes = new Array<string>(big.chunks).fill('');
         const left = { n: big.chunks };
         if (big.chunks === 0) push({ finish: big, hashes }, true);
-        for (let index = 0; index < big.chunks; index++) push({ big, index, hashes, left }, true);
+        // One queue item per file hands out its chunks in turn, so workers spread over files
+        // (writers of one file serialise on its inode lock) and split one file only when it
+        // is alone.
+        else push({ big, next: { i: 0 }, hashes, left }, true);
       }
     };
     await drain<Item>(limit, [{ dir: Buffer.alloc(0) }], async (item, push) => {
@@ -280,8 +283,10 @@ async function runJob(
       } else if ('files' in item) {
         absorb(await run<CopyDirOk>({ kind: 'copyFiles', job, dir: item.in, names: item.files }), push);
       } else if ('big' in item) {
-        const r = await run<ChunkOk>({ kind: 'chunk', job, file: item.big, index: item.index });
-        item.hashes[item.index] = r.hash;
+        const index = item.next.i++;
+        if (item.next.i < item.big.chunks) push(item, true);
+        const r = await run<ChunkOk>({ kind: 'chunk', job, file: item.big, index });
+        item.hashes[index] = r.hash;
         if (--item.left.n === 0) push({ finish: item.big, hashes: item.hashes }, true);
       } else {
         await run({ kind: 'finishBig', job, file: item.finish, chunkHashes: item.hashes });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -209,6 +209,13 @@ describe('copyTree incremental sync, mirror and verification', () => {
     assert.deepEqual(diffTrees(describeTree(source), describeTree(destination)), []);
   });
 
+  it('copies identically with the kernel copy offload (clone) when not verifying', async () => {
+    const { source, destination } = roots();
+    buildFidelityTree(source);
+    await pool.copyTree({ source, destination, verify: 'none', copyMethod: 'clone' }).done;
+    assert.deepEqual(diffTrees(describeTree(source), describeTree(destination)), []);
+  });
+
   it('splits large files into chunks and keeps them identical', async () => {
     const { source, destination } = roots();
     const data = Buffer.alloc(5 * 1024 * 1024 + 123);
@@ -231,6 +238,23 @@ describe('copyTree errors', () => {
     fs.writeFileSync(join(destination, 'x'), 'x');
     const e = await expectFailure(pool.copyTree({ source, destination, requireEmptyDestination: true }).done, 'DESTINATION_NOT_EMPTY');
     assert.equal(e.code, 'FAILED_PRECONDITION');
+  });
+
+  it('fails with NO_SPACE naming the file when the destination fills up', async (t) => {
+    const { source, destination } = roots();
+    if (spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', destination]).status !== 0) {
+      t.skip('cannot mount a small tmpfs here');
+      return;
+    }
+    try {
+      fs.mkdirSync(join(source, 'd'));
+      fs.writeFileSync(join(source, 'd/large'), Buffer.alloc(3 * 1024 * 1024, 1));
+      const e = await expectFailure(pool.copyTree({ source, destination }).done, 'NO_SPACE', 'd/large');
+      assert.equal(e.code, 'RESOURCE_EXHAUSTED');
+      assert.deepEqual(fs.readdirSync(join(destination, 'd')), [], 'the partial file was removed');
+    } finally {
+      spawnSync('umount', [destination]);
+    }
   });
 
   it('fails with SOURCE_VANISHED naming a file that disappears mid-copy', async () => {
