@@ -12,6 +12,7 @@ import { createInterface } from 'node:readline';
 import { Client, credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
 import { fromGrpcError } from '../../../src/contract/status.js';
 import type { FerryError } from '../../../src/domain/errors.js';
+import { pluginTestEnvironment, readHandshake } from '../../helpers/plugin-process.js';
 
 export const DUMMY_MAIN = fileURLToPath(new URL('../../../plugins/dummy/main.js', import.meta.url));
 
@@ -61,18 +62,7 @@ export interface LaunchOptions {
 /** Starts the dummy and resolves once its handshake line arrived (or, with expectExit, once it exited). */
 export async function launchDummy(options: LaunchOptions): Promise<DummyProcess> {
   const socketDir = mkdtempSync(join(options.dir, 's'));
-  const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (value !== undefined && !key.startsWith('FERRY_') && !key.startsWith('NODE_TEST')) env[key] = value;
-  }
-  Object.assign(env, {
-    FERRY_PLUGIN_MAGIC_COOKIE: 'ferry-driver-plugin-7c1e',
-    FERRY_PLUGIN_CONTRACT_VERSIONS: 'v1',
-    FERRY_PLUGIN_SOCKET_DIR: socketDir,
-    FERRY_PLUGIN_NAME: 'dummy1',
-    FERRY_PLUGIN_CONFIG: JSON.stringify(options.config ?? {}),
-    FERRY_PLUGIN_LOG_LEVEL: 'info',
-  });
+  const env = pluginTestEnvironment({ socketDir, name: 'dummy1', config: options.config });
   const child = spawn(process.execPath, [DUMMY_MAIN], { env, stdio: ['pipe', 'pipe', 'pipe'] });
   const lines: StderrLine[] = [];
   const waiters = new Set<{ predicate: (line: StderrLine) => boolean; resolve: (line: StderrLine) => void }>();
@@ -95,16 +85,7 @@ export async function launchDummy(options: LaunchOptions): Promise<DummyProcess>
     await exited;
     await new Promise((resolve) => setImmediate(resolve)); // let the last stderr lines arrive
   } else {
-    const handshake = await new Promise<Record<string, unknown>>((resolve, reject) => {
-      let out = '';
-      child.stdout.setEncoding('utf8');
-      child.stdout.on('data', (chunk: string) => {
-        out += chunk;
-        const newline = out.indexOf('\n');
-        if (newline >= 0) resolve(JSON.parse(out.slice(0, newline)) as Record<string, unknown>);
-      });
-      void exited.then(({ code, signal }) => reject(new Error(`dummy exited (${code ?? signal}) before its handshake; stderr:\n${stderrText()}`)));
-    });
+    const handshake = await readHandshake(child, exited, stderrText, 'dummy');
     address = String(handshake.address);
   }
   const client = new Client(`unix:${address}`, credentials.createInsecure());

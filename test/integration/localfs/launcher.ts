@@ -20,6 +20,7 @@ import { IdentityServiceClient, IdentityServiceService } from '../../../src/cont
 import { PoolServiceClient, PoolServiceService } from '../../../src/contract/gen/ferry/driver/v1/pool.js';
 import { ShareServiceClient, ShareServiceService } from '../../../src/contract/gen/ferry/driver/v1/share.js';
 import { ShareMigrationServiceClient, ShareMigrationServiceService } from '../../../src/contract/gen/ferry/driver/v1/share_migration.js';
+import { pluginTestEnvironment, readHandshake } from '../../helpers/plugin-process.js';
 
 export const LOCALFS_MAIN = fileURLToPath(new URL('../../../plugins/localfs/main.js', import.meta.url));
 
@@ -73,36 +74,12 @@ export interface LaunchLocalFsOptions {
 export async function launchLocalFs(options: LaunchLocalFsOptions): Promise<LocalFsProcess> {
   mkdirSync(options.dir, { recursive: true });
   const socketDir = mkdtempSync(join(options.dir, 's'));
-  const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(process.env)) if (value !== undefined && !key.startsWith('FERRY_') && !key.startsWith('NODE_TEST')) env[key] = value;
-  Object.assign(env, {
-    FERRY_PLUGIN_MAGIC_COOKIE: 'ferry-driver-plugin-7c1e',
-    FERRY_PLUGIN_CONTRACT_VERSIONS: 'v1',
-    FERRY_PLUGIN_SOCKET_DIR: socketDir,
-    FERRY_PLUGIN_NAME: options.name ?? 'localfs',
-    FERRY_PLUGIN_CONFIG: JSON.stringify(options.config),
-    FERRY_PLUGIN_LOG_LEVEL: 'info',
-  });
+  const env = pluginTestEnvironment({ socketDir, name: options.name ?? 'localfs', config: options.config });
   const child: ChildProcessWithoutNullStreams = spawn(process.execPath, [LOCALFS_MAIN], { env, stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-  const handshake = await new Promise<{ address: string; pid: number }>((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`localfs sent no handshake within ${options.startTimeoutMs ?? 10_000} ms; stderr:\n${stderr}`)), options.startTimeoutMs ?? 10_000);
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      out += chunk;
-      const newline = out.indexOf('\n');
-      if (newline >= 0) {
-        clearTimeout(timer);
-        resolve(JSON.parse(out.slice(0, newline)) as { address: string; pid: number });
-      }
-    });
-    void exited.then(({ code, signal }) => {
-      clearTimeout(timer);
-      reject(new Error(`localfs exited (${code ?? signal}) before its handshake; stderr:\n${stderr}`));
-    });
-  });
+  const handshake = await readHandshake(child, exited, () => stderr, 'localfs', options.startTimeoutMs);
   const target = `unix:${handshake.address}`;
   const clients = [new IdentityServiceClient(target, credentials.createInsecure()), new PoolServiceClient(target, credentials.createInsecure()), new ShareServiceClient(target, credentials.createInsecure()), new ShareMigrationServiceClient(target, credentials.createInsecure())] as const;
   const closeClients = (): void => clients.forEach((c) => c.close());
