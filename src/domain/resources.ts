@@ -3,6 +3,7 @@
  * orchestrator changes them, the admin API shows them. Times are ISO-8601 strings (UTC).
  * Field names follow Manila's, in lowerCamel.
  */
+import type { MigrationPhase } from './migration-phases.js';
 import type {
   AccessLevel, AccessRuleState, AccessRulesStatus, AccessType, ShareNetworkStatus, ShareServerStatus, ShareStatus,
   SnapshotStatus, TaskState,
@@ -202,6 +203,9 @@ export interface ShareServer {
   readonly updatedAt: string;
 }
 
+/** How a migration ended. */
+export type MigrationOutcome = 'success' | 'error' | 'cancelled';
+
 /** Which path moves the data. */
 export type MigrationMethod = 'driver_assisted' | 'host_assisted';
 
@@ -245,6 +249,13 @@ export interface ShareMigration {
   readonly capabilities: MigrationCapabilities | null;
   /** The share's task_state as this migration last set it. */
   readonly taskState: TaskState;
+  /**
+   * ferry's finer position inside the task_state: the step to run (or re-run after a restart).
+   * src/orchestrator/share-migration/transitions.ts lists every phase and its task_state.
+   */
+  readonly phase: MigrationPhase;
+  /** How the migration ends once its current clean-up finishes; null while it is still going. */
+  readonly outcome: MigrationOutcome | null;
   /** An operator's pending request the runner has not finished: 'complete' or 'cancel'. */
   readonly pendingAction: 'complete' | 'cancel' | null;
   /** False once the migration reached a resting state it will not leave on its own. */
