@@ -1,0 +1,85 @@
+/**
+ * The data service: ferry's DataPort. Reaches both share instances (share-mount.ts), runs the
+ * copy engine between them and always releases the mounts, success or not.
+ */
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { Logger } from 'pino';
+import type { DataPort, RunningShareCopy, ShareCopyJob, ShareCopyProgress, ShareCopyResult } from '../orchestrator/data-port.js';
+import { createCopyPool, type CopyJob, type CopyPool } from './index.js';
+import { reachShare, unmountShare, type MountSettings } from './share-mount.js';
+
+export interface DataServiceOptions extends MountSettings {
+  /** Copy-engine worker threads; default: available parallelism. */
+  readonly threads?: number;
+  readonly bandwidthBytesPerSecond?: number;
+  readonly logger: Logger;
+}
+
+const IDLE: ShareCopyProgress = {
+  totalProgress: 0, bytesDone: 0, bytesTotal: 0, filesDone: 0, filesTotal: 0, currentFiles: [], throughputBytesPerSecond: 0, etaSeconds: null,
+};
+
+export function createDataService(options: DataServiceOptions): DataPort {
+  let pool: CopyPool | undefined;
+  const getPool = () => (pool ??= createCopyPool({ threads: options.threads }));
+
+  return {
+    copyShare(job: ShareCopyJob, signal: AbortSignal): RunningShareCopy {
+      let engine: CopyJob | undefined;
+      const log = options.logger.child({ migrationId: job.migrationId });
+      const done = (async (): Promise<ShareCopyResult> => {
+        const source = await reachShare(options, job.source, 'source');
+        try {
+          const destination = await reachShare(options, job.destination, 'destination');
+          try {
+            await mkdir(dirname(job.checkpointPath), { recursive: true });
+            engine = getPool().copyTree(
+              {
+                source: source.root,
+                destination: destination.root,
+                ignore: [...job.ignore],
+                verify: job.verify,
+                checkpointPath: job.checkpointPath,
+                // A resumed copy may find files of its earlier run; mirror removes what no
+                // longer belongs, so the destination always ends equal to the source.
+                mirror: true,
+                bandwidthBytesPerSecond: options.bandwidthBytesPerSecond,
+              },
+              signal,
+            );
+            const result = await engine.done;
+            log.info({ filesCopied: result.filesCopied, filesSkipped: result.filesSkipped, bytesCopied: result.bytesCopied, durationMs: result.durationMs }, 'data copy finished');
+            return { filesCopied: result.filesCopied, filesSkipped: result.filesSkipped, bytesCopied: result.bytesCopied, notes: result.notes };
+          } finally {
+            const warning = await destination.release();
+            if (warning) log.warn({ warning }, 'destination release failed');
+          }
+        } finally {
+          const warning = await source.release();
+          if (warning) log.warn({ warning }, 'source release failed');
+        }
+      })();
+      return {
+        progress(): ShareCopyProgress {
+          if (engine === undefined) return IDLE;
+          const p = engine.progress();
+          return {
+            totalProgress: p.totalProgress, bytesDone: p.bytesDone, bytesTotal: p.bytesTotal, filesDone: p.filesDone, filesTotal: p.filesTotal,
+            currentFiles: p.currentFiles, throughputBytesPerSecond: p.bytesPerSecond, etaSeconds: p.etaSeconds,
+          };
+        },
+        done,
+      };
+    },
+    async release(job: ShareCopyJob): Promise<void> {
+      for (const endpoint of [job.destination, job.source]) {
+        const warning = await unmountShare(options, endpoint);
+        if (warning) options.logger.warn({ migrationId: job.migrationId, warning }, 'release after restart failed');
+      }
+    },
+    async close(): Promise<void> {
+      await pool?.close();
+    },
+  };
+}

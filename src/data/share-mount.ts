@@ -1,0 +1,90 @@
+/**
+ * How the data service reaches a share instance: directly through the driver's local_path,
+ * or by mounting its export with the driver's argv template under mount_tmp_location (Manila's
+ * data service does the same with its mount/unmount templates, section 3.2).
+ */
+import { execFile } from 'node:child_process';
+import { mkdir, rmdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { DataCopyError } from './errors.js';
+import type { ShareEndpoint } from '../orchestrator/data-port.js';
+
+const run = promisify(execFile);
+
+export interface MountSettings {
+  /** Parent of per-instance mount points (mount_tmp_location). */
+  readonly mountTmpLocation: string;
+  /** Extra mount options per protocol, lower-case keys (data_node_mount_options), e.g. { nfs: '-o vers=4.2' }. */
+  readonly mountOptions: Readonly<Record<string, string>>;
+}
+
+export interface ReachedShare {
+  /** The directory to copy from or to. */
+  readonly root: string;
+  /** Undoes the mount, if one was made; idempotent, never throws. */
+  release(): Promise<string | undefined>;
+}
+
+export function mountPointOf(settings: MountSettings, endpoint: ShareEndpoint): string {
+  return join(settings.mountTmpLocation, endpoint.shareInstanceId);
+}
+
+/** The export a data node mounts: the first admin-only location, else the first (Manila's rule). */
+function exportPath(endpoint: ShareEndpoint): string {
+  const adminOnly = endpoint.exportLocations.find((location) => location.isAdminOnly);
+  return (adminOnly ?? endpoint.exportLocations[0])?.path ?? '';
+}
+
+function render(argv: readonly string[], values: Record<string, string>): string[] {
+  const out: string[] = [];
+  for (const arg of argv) {
+    if (arg === '{options}') {
+      // Options expand to zero or more words, so "-o a,b" becomes two arguments.
+      out.push(...values.options.split(/\s+/).filter((word) => word !== ''));
+      continue;
+    }
+    out.push(arg.replaceAll('{path}', values.path).replaceAll('{export}', values.export));
+  }
+  return out;
+}
+
+async function runArgv(argv: string[], env: Readonly<Record<string, string>>): Promise<void> {
+  const [command, ...args] = argv;
+  if (command === undefined) throw new Error('empty command');
+  await run(command, args, { env: { ...process.env, ...env }, timeout: 120_000 });
+}
+
+export async function reachShare(settings: MountSettings, endpoint: ShareEndpoint, side: 'source' | 'destination'): Promise<ReachedShare> {
+  const connection = endpoint.connection;
+  if (connection.localPath !== '') return { root: connection.localPath, release: async () => undefined };
+  if (connection.mountArgv.length === 0) {
+    throw new DataCopyError('COPY_FAILED', `the ${side} driver gave neither a local path nor a mount command for share instance ${endpoint.shareInstanceId}`, '');
+  }
+  const path = mountPointOf(settings, endpoint);
+  const values = { path, export: exportPath(endpoint), options: settings.mountOptions[endpoint.shareProto.toLowerCase()] ?? '' };
+  await mkdir(path, { recursive: true });
+  try {
+    await runArgv(render(connection.mountArgv, values), connection.mountEnvironment);
+  } catch (error) {
+    await rmdir(path).catch(() => undefined);
+    throw new DataCopyError('COPY_FAILED', `could not mount the ${side} share instance ${endpoint.shareInstanceId} at ${path}: ${(error as Error).message}`, '', { cause: error });
+  }
+  return { root: path, release: () => unmountShare(settings, endpoint) };
+}
+
+/** Unmounts a mount point left by reachShare; returns a warning instead of throwing. */
+export async function unmountShare(settings: MountSettings, endpoint: ShareEndpoint): Promise<string | undefined> {
+  const connection = endpoint.connection;
+  if (connection.localPath !== '' || connection.unmountArgv.length === 0) return undefined;
+  const path = mountPointOf(settings, endpoint);
+  let warning: string | undefined;
+  try {
+    await runArgv(render(connection.unmountArgv, { path, export: exportPath(endpoint), options: '' }), connection.mountEnvironment);
+  } catch (error) {
+    warning = `unmount of ${path} failed: ${(error as Error).message}`;
+  }
+  // rmdir only removes an empty directory, so a still-mounted share is never touched.
+  await rmdir(path).catch(() => undefined);
+  return warning;
+}

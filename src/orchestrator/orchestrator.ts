@@ -1,0 +1,123 @@
+/**
+ * createOrchestrator: the Ferry operations over the three ports. Knows nothing of gRPC,
+ * SQLite or processes; src/ferry/create-ferry.ts composes it with the real adapters.
+ */
+import type { Logger } from 'pino';
+import type { ShareServer } from '../domain/resources.js';
+import * as catalog from './catalog.js';
+import { defaultIdSource, type OrchestratorContext, type OrchestratorSettings } from './context.js';
+import type { DataPort } from './data-port.js';
+import type { DriverPort } from './driver-port.js';
+import { MigrationEventBus } from './event-bus.js';
+import type { Ferry, ShareView } from './ferry-api.js';
+import { KeyedMutex } from './keyed-mutex.js';
+import { recoverInterruptedActions } from './recover.js';
+import { grantAccess, listAccessRules, revokeAccess } from './share-access.js';
+import { ShareMigrations } from './share-migration/operator.js';
+import { resumeMigrations } from './share-migration/reconcile.js';
+import { MigrationRunner } from './share-migration/runner.js';
+import * as shares from './shares.js';
+import { createSnapshot, deleteSnapshot, listSnapshots } from './snapshots.js';
+import type { StorePort } from './store-port.js';
+import { loadShareView, shareView } from './views.js';
+import { notFound } from './errors.js';
+
+export interface OrchestratorOptions {
+  readonly store: StorePort;
+  readonly drivers: DriverPort;
+  readonly data: DataPort;
+  readonly logger: Logger;
+  readonly settings: OrchestratorSettings;
+  /** For tests that need stable ids or times; defaults are random UUIDs and the wall clock. */
+  readonly newId?: () => string;
+  readonly now?: () => string;
+}
+
+export interface Orchestrator extends Ferry {
+  /** Refreshes pool reports, recovers interrupted actions and resumes migrations. */
+  start(): Promise<void>;
+}
+
+export function createOrchestrator(options: OrchestratorOptions): Orchestrator {
+  const ctx: OrchestratorContext = {
+    store: options.store,
+    drivers: options.drivers,
+    data: options.data,
+    logger: options.logger,
+    settings: options.settings,
+    locks: new KeyedMutex(),
+    events: new MigrationEventBus(),
+    now: options.now ?? (() => new Date().toISOString()),
+    newId: options.newId ?? defaultIdSource,
+  };
+  const runner = new MigrationRunner(ctx);
+  const migrations = new ShareMigrations(ctx, runner);
+  let refreshTimer: NodeJS.Timeout | undefined;
+  let unsubscribeStatus: (() => void) | undefined;
+
+  return {
+    async start() {
+      await catalog.ensureDefaultShareType(ctx);
+      await catalog.refreshAllBackends(ctx);
+      unsubscribeStatus = ctx.drivers.onStatus((status) => {
+        if (status.state === 'ready') void catalog.refreshBackend(ctx, status.name).catch((error: unknown) => ctx.logger.warn({ backend: status.name, err: error }, 'pool report refresh failed'));
+      });
+      refreshTimer = setInterval(() => void catalog.refreshAllBackends(ctx), ctx.settings.poolRefreshIntervalMs);
+      refreshTimer.unref();
+      await recoverInterruptedActions(ctx);
+      await resumeMigrations(ctx, runner);
+    },
+
+    createShare: (request) => shares.createShare(ctx, request),
+    getShare: (shareId) => loadShareView(ctx, shareId),
+    async listShares(filter = {}) {
+      const views: ShareView[] = [];
+      for (const share of await ctx.store.listShares()) {
+        const view = await shareView(ctx.store, share);
+        if (filter.status !== undefined && view.status !== filter.status) continue;
+        if (filter.host !== undefined && view.host !== filter.host && !view.host.startsWith(`${filter.host}#`)) continue;
+        views.push(view);
+      }
+      return views;
+    },
+    deleteShare: (shareId) => shares.deleteShare(ctx, shareId),
+    extendShare: (shareId, size) => shares.extendShare(ctx, shareId, size),
+    shrinkShare: (shareId, size) => shares.shrinkShare(ctx, shareId, size),
+    grantAccess: (request) => grantAccess(ctx, request),
+    revokeAccess: (shareId, ruleId) => revokeAccess(ctx, shareId, ruleId),
+    listAccessRules: (shareId) => listAccessRules(ctx, shareId),
+    createSnapshot: (request) => createSnapshot(ctx, request),
+    deleteSnapshot: (snapshotId) => deleteSnapshot(ctx, snapshotId),
+    listSnapshots: (filter) => listSnapshots(ctx, filter),
+    resetStatus: (shareId, status) => shares.resetStatus(ctx, shareId, status),
+    resetTaskState: (shareId, taskState) => migrations.resetTaskState(shareId, taskState),
+
+    migrationCheck: (request) => migrations.check(request),
+    migrationStart: (request) => migrations.start(request),
+    migrationComplete: (shareId) => migrations.complete(shareId),
+    migrationCancel: (shareId) => migrations.cancel(shareId),
+    migrationGetProgress: (shareId) => migrations.progress(shareId),
+    async migrationHistory(migrationId) {
+      if ((await ctx.store.getMigration(migrationId)) === undefined) throw notFound('MIGRATION_NOT_FOUND', 'migration', migrationId, 'migrationId');
+      return ctx.store.listMigrationEvents(migrationId);
+    },
+    watchMigration: (shareId, watchOptions) => migrations.watch(shareId, watchOptions),
+
+    listBackends: () => catalog.listBackends(ctx),
+    listPools: (filter) => ctx.store.listPools(filter),
+    createShareType: (request) => catalog.createShareType(ctx, request),
+    listShareTypes: () => ctx.store.listShareTypes(),
+    deleteShareType: (idOrName) => catalog.deleteShareType(ctx, idOrName),
+    createShareNetwork: (request) => catalog.createShareNetwork(ctx, request),
+    listShareNetworks: () => ctx.store.listShareNetworks(),
+    deleteShareNetwork: (id) => catalog.deleteShareNetwork(ctx, id),
+    listShareServers: (filter = {}) => ctx.store.listShareServers(filter as { host?: string; status?: ShareServer['status']; sourceShareServerId?: string }),
+
+    onMigrationEvent: (listener) => ctx.events.subscribe(listener),
+    async close() {
+      if (refreshTimer) clearInterval(refreshTimer);
+      unsubscribeStatus?.();
+      await runner.close();
+    },
+  };
+}

@@ -1,0 +1,59 @@
+/**
+ * Runs a real ferry (createFerry) for a test: a fresh data directory, real localfs and dummy
+ * plugin processes, a real SQLite store; closed and removed by `t.after`. Waiting helpers read
+ * the migration's persisted history instead of sleeping.
+ */
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createFerry, type FerryInstance, type FerryOptions } from '../../src/index.js';
+import type { PluginOptions } from '../../src/host/index.js';
+import type { TaskState } from '../../src/domain/statuses.js';
+import { captureLog, tempDir, type CapturedLog } from './plugin-host-harness.js';
+
+const pluginsDir = fileURLToPath(new URL('../../plugins/', import.meta.url));
+
+export function localfsBackend(name: string, root: string, config: Record<string, unknown> = {}): PluginOptions {
+  return { name, launch: { command: process.execPath, args: [join(pluginsDir, 'localfs', 'main.js')] }, config: { root, pools: ['pool1', 'pool2'], ...config } };
+}
+
+export function dummyBackend(name: string, dir: string, config: Record<string, unknown> = {}): PluginOptions {
+  return { name, launch: { command: process.execPath, args: [join(pluginsDir, 'dummy', 'main.js')] }, config: { dataRoot: join(dir, 'data'), stateFile: join(dir, 'state.json'), ...config } };
+}
+
+export interface TestFerry {
+  readonly ferry: FerryInstance;
+  readonly dir: string;
+  readonly log: CapturedLog;
+  /** Resolves once the share's task_state is one of `states` (polling the store, 20 ms apart). */
+  waitForTaskState(shareId: string, states: readonly (TaskState | null)[], timeoutMs?: number): Promise<TaskState | null>;
+  /** The task_states the share's latest migration passed, in order. */
+  history(shareId: string): Promise<TaskState[]>;
+}
+
+export interface TestFerryOptions extends Partial<Omit<FerryOptions, 'backends'>> {
+  /** Back ends built inside the test's directory; default: localfs1, localfs2 and dummy. */
+  readonly backends?: (dir: string) => PluginOptions[];
+  readonly dir?: string;
+}
+
+export async function startTestFerry(t: { after(fn: () => unknown): void }, options: TestFerryOptions = {}): Promise<TestFerry> {
+  const dir = options.dir ?? tempDir(t, 'fe-');
+  const log = captureLog('info');
+  const backends = options.backends?.(dir) ?? [localfsBackend('localfs1', join(dir, 'b', 'l1')), localfsBackend('localfs2', join(dir, 'b', 'l2')), dummyBackend('dummy', join(dir, 'b', 'dummy'))];
+  const ferry = await createFerry({ driverContinueIntervalMs: 100, logger: log.logger, ...options, dataDir: join(dir, 'data'), backends });
+  t.after(() => ferry.close());
+  const waitForTaskState = async (shareId: string, states: readonly (TaskState | null)[], timeoutMs = 60_000) => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const share = await ferry.getShare(shareId);
+      if (states.includes(share.taskState)) return share.taskState;
+      if (Date.now() > deadline) throw new Error(`share ${shareId} stayed ${share.taskState}, expected ${states.join('|')}; migration error: ${share.migration?.error ?? ''}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  };
+  const history = async (shareId: string) => {
+    const migration = (await ferry.getShare(shareId)).migration;
+    return migration ? (await ferry.migrationHistory(migration.id)).map((event) => event.taskState) : [];
+  };
+  return { ferry, dir, log, waitForTaskState, history };
+}
