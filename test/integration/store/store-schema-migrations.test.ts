@@ -1,0 +1,105 @@
+/**
+ * How later schema migrations behave on a real file: a table rebuild (the SQLite way to change
+ * a column) keeps the rows that refer to the rebuilt table, and a migration that leaves a
+ * dangling reference is rolled back whole.
+ */
+import Database from 'better-sqlite3';
+import { Kysely, sql, type Migration } from 'kysely';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { createSqliteStore } from '../../../src/store/index.js';
+import { appliedMigrations } from '../../../src/store/query/schema-migrations.js';
+import { SQLITE_MIGRATIONS } from '../../../src/store/sqlite/migrations/index.js';
+import { TransactionalSqliteDialect } from '../../../src/store/sqlite/sqlite-dialect.js';
+import { migrateSqlite } from '../../../src/store/sqlite/sqlite-migrate.js';
+import { removeTempDirs, seedShare, shareInstance, tempDir } from './store-fixtures.js';
+
+after(removeTempDirs);
+
+/** A store file at version 1 with a share (type, network) and one instance. */
+async function populatedFile(): Promise<string> {
+  const path = join(tempDir(), 'ferry.db');
+  const store = await createSqliteStore({ path });
+  const { share } = await seedShare(store);
+  await store.insertShareInstance(shareInstance(share));
+  await store.close();
+  return path;
+}
+
+function openRaw(path: string): { sqlite: Database.Database; db: Kysely<unknown> } {
+  const sqlite = new Database(path);
+  sqlite.pragma('foreign_keys = ON');
+  return { sqlite, db: new Kysely<unknown>({ dialect: new TransactionalSqliteDialect({ database: sqlite }) }) };
+}
+
+function count(sqlite: Database.Database, table: string): number {
+  return sqlite.prepare(`select count(*) from ${table}`).pluck().get() as number;
+}
+
+/** SQLite's documented rebuild: new table, copy, drop old, rename. share_types is a parent of shares and instances. */
+const rebuildShareTypes: Migration = {
+  async up(db: Kysely<unknown>) {
+    await sql`create table share_types_new (
+      id text primary key, name text not null unique, description text not null, extra_specs text not null,
+      is_public integer not null, created_at text not null, visibility text not null default 'public') strict`.execute(db);
+    await sql`insert into share_types_new (id, name, description, extra_specs, is_public, created_at)
+      select id, name, description, extra_specs, is_public, created_at from share_types`.execute(db);
+    await sql`drop table share_types`.execute(db);
+    await sql`alter table share_types_new rename to share_types`.execute(db);
+  },
+};
+
+const orphanShares: Migration = {
+  async up(db: Kysely<unknown>) {
+    await sql`delete from share_types`.execute(db);
+  },
+};
+
+const failHalfway: Migration = {
+  async up(db: Kysely<unknown>) {
+    await sql`create table half_done (id text primary key) strict`.execute(db);
+    await sql`alter table shares add column half text`.execute(db);
+    throw new Error('second step failed');
+  },
+};
+
+describe('later schema migrations', () => {
+  it('rebuild a parent table without cascading into its children', async () => {
+    const path = await populatedFile();
+    const { sqlite, db } = openRaw(path);
+    const outcome = await migrateSqlite(db, sqlite, { ...SQLITE_MIGRATIONS, '0002-rebuild-share-types': rebuildShareTypes }, path);
+    assert.deepEqual(outcome, { applied: ['0002-rebuild-share-types'], version: 2 });
+    assert.equal(count(sqlite, 'shares'), 1);
+    assert.equal(count(sqlite, 'share_instances'), 1);
+    assert.equal(sqlite.prepare('select visibility from share_types').pluck().get(), 'public');
+    assert.equal(sqlite.pragma('foreign_keys', { simple: true }), 1, 'foreign keys are back on after migrating');
+    await db.destroy();
+  });
+
+  it('roll back a migration that leaves dangling references, and report it', async () => {
+    const path = await populatedFile();
+    const { sqlite, db } = openRaw(path);
+    await assert.rejects(migrateSqlite(db, sqlite, { ...SQLITE_MIGRATIONS, '0002-orphan-shares': orphanShares }, path), (error: unknown) => {
+      assert.ok(error instanceof Error);
+      assert.equal(error.name, 'StoreMigrationError');
+      assert.match(error.message, /0002-orphan-shares/);
+      assert.match(error.message, /dangling reference/);
+      return true;
+    });
+    assert.deepEqual(await appliedMigrations(db), ['0001-initial']);
+    assert.equal(count(sqlite, 'share_types'), 1);
+    await db.destroy();
+  });
+
+  it('undo the DDL of a migration that fails halfway', async () => {
+    const path = await populatedFile();
+    const { sqlite, db } = openRaw(path);
+    await assert.rejects(migrateSqlite(db, sqlite, { ...SQLITE_MIGRATIONS, '0002-fail-halfway': failHalfway }, path),
+      { name: 'StoreMigrationError', reason: 'STORE_MIGRATION_FAILED', message: /0002-fail-halfway of store .* failed: second step failed/ });
+    assert.equal(sqlite.prepare("select count(*) from sqlite_master where name = 'half_done'").pluck().get(), 0);
+    assert.equal(sqlite.prepare("select count(*) from pragma_table_info('shares') where name = 'half'").pluck().get(), 0);
+    assert.deepEqual(await appliedMigrations(db), ['0001-initial']);
+    await db.destroy();
+  });
+});
