@@ -1,20 +1,28 @@
 /**
- * `npm start`: the ferry daemon on its embedded default (see default-config.ts). Prints the
- * address it listens on and each back end's state; stops cleanly on SIGINT or SIGTERM.
+ * `npm start` / `node dist/src/daemon/main.js [--config FILE]`: the ferry daemon, on its
+ * embedded default without a file (see default-config.ts and docs/configuration.md). Prints
+ * the address it listens on; stops cleanly on SIGINT or SIGTERM (migrations resume on the
+ * next start).
  */
 import { pino } from 'pino';
-import { configFromEnvironment } from './default-config.js';
+import { loadDaemonConfig } from './config.js';
 import { startDaemon } from './daemon.js';
 
-const logger = pino({ level: process.env.FERRY_LOG_LEVEL ?? 'info' });
-const config = configFromEnvironment(process.env, process.cwd());
+let config;
+try {
+  config = loadDaemonConfig(process.argv.slice(2), process.env, process.cwd());
+} catch (error) {
+  process.stderr.write(`ferry: invalid configuration: ${(error as Error).message}\n`);
+  process.exit(2);
+}
+const logger = pino({ level: process.env.FERRY_LOG_LEVEL ?? config.logLevel });
 
 try {
   const daemon = await startDaemon(config, logger);
   for (const status of daemon.plugins.plugins()) {
     logger.info({ plugin: status.name, state: status.state, pluginPid: status.pid, lastError: status.lastError?.message }, 'back end');
   }
-  logger.info({ address: daemon.address, dataDir: config.dataDir }, 'ferry daemon listening');
+  logger.info({ address: daemon.address, dataDir: config.dataDir, configFile: config.configFile ?? '(embedded default)' }, 'ferry daemon listening');
   // One plain line for people and scripts, after the structured logs.
   process.stderr.write(`ferry daemon listening on ${daemon.address} (data: ${config.dataDir})\n`);
   const stop = (signal: string) => {
@@ -31,5 +39,6 @@ try {
   process.once('SIGTERM', () => stop('SIGTERM'));
 } catch (error) {
   logger.fatal({ err: error }, 'ferry daemon failed to start');
+  process.stderr.write(`ferry: failed to start: ${(error as Error).message}\n`);
   process.exitCode = 1;
 }

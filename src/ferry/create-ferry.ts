@@ -86,6 +86,7 @@ export async function createFerry(options: FerryOptions): Promise<FerryInstance>
         dataNodeAccessIps: service.dataNodeAccessIps ?? DEFAULT_DATA_SERVICE.dataNodeAccessIps,
         dataNodeAccessAdminUser: service.dataNodeAccessAdminUser ?? '',
         dataNodeAccessCert: service.dataNodeAccessCert ?? '',
+        mountTemplates: service.mountTemplates,
       },
     },
   });

@@ -22,6 +22,11 @@ export interface DataServiceSettings {
   readonly dataNodeAccessAdminUser: string;
   /** data_node_access_cert: identity for access type cert ('' = unset). */
   readonly dataNodeAccessCert: string;
+  /**
+   * share_mount_template / share_unmount_template per back end: argv with {path}, {export} and
+   * {options}; when set they replace the driver's connection info (and its local path).
+   */
+  readonly mountTemplates?: Readonly<Record<string, { readonly mount: readonly string[]; readonly unmount: readonly string[] }>>;
 }
 
 export interface OrchestratorSettings {

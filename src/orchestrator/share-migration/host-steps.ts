@@ -60,7 +60,10 @@ export async function copyJobOf(ctx: OrchestratorContext, scope: MigrationScope,
     const driver = side === 'source' ? sourceDriver(ctx, scope) : destinationDriver(ctx, scope);
     const server = side === 'source' ? scope.sourceServer : scope.destinationServer;
     const type = side === 'source' ? scope.sourceType : scope.destinationType;
-    return driver.getConnectionInfo({ instance: toDriverInstance(instance, scope.share, type), server: server && toDriverServer(server) }, { signal });
+    const info = await driver.getConnectionInfo({ instance: toDriverInstance(instance, scope.share, type), server: server && toDriverServer(server) }, { signal });
+    // An operator's mount template for the back end wins over what its driver suggests.
+    const template = ctx.settings.dataService.mountTemplates?.[side === 'source' ? scope.sourceBackend : scope.destinationBackend];
+    return template === undefined ? info : { ...info, localPath: '', mountArgv: template.mount, unmountArgv: template.unmount };
   };
   const [sourceConnection, destinationConnection] = [await connection('source'), await connection('destination')];
   return {
