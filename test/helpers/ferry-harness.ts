@@ -3,12 +3,15 @@
  * plugin processes, a real SQLite store; closed and removed by `t.after`. Waiting helpers read
  * the migration's persisted history instead of sleeping.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createFerry, type FerryInstance, type FerryOptions } from '../../src/index.js';
 import type { PluginOptions } from '../../src/host/index.js';
 import type { TaskState } from '../../src/domain/statuses.js';
-import { captureLog, tempDir, type CapturedLog } from './plugin-host-harness.js';
+import { removeTestDir } from '../integration/localfs/launcher.js';
+import { captureLog, type CapturedLog } from './plugin-host-harness.js';
 
 const pluginsDir = fileURLToPath(new URL('../../plugins/', import.meta.url));
 
@@ -37,11 +40,23 @@ export interface TestFerryOptions extends Partial<Omit<FerryOptions, 'backends'>
 }
 
 export async function startTestFerry(t: { after(fn: () => unknown): void }, options: TestFerryOptions = {}): Promise<TestFerry> {
-  const dir = options.dir ?? tempDir(t, 'fe-');
+  // A directory of our own is removed after ferry closed (t.after hooks run in registration
+  // order), and only after unmounting localfs's bind-mounted exports under it.
+  const ownDir = options.dir === undefined;
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'fe-'));
   const log = captureLog('info');
   const backends = options.backends?.(dir) ?? [localfsBackend('localfs1', join(dir, 'b', 'l1')), localfsBackend('localfs2', join(dir, 'b', 'l2')), dummyBackend('dummy', join(dir, 'b', 'dummy'))];
-  const ferry = await createFerry({ driverContinueIntervalMs: 100, logger: log.logger, ...options, dataDir: join(dir, 'data'), backends });
-  t.after(() => ferry.close());
+  let ferry: FerryInstance;
+  try {
+    ferry = await createFerry({ driverContinueIntervalMs: 100, logger: log.logger, ...options, dataDir: join(dir, 'data'), backends });
+  } catch (error) {
+    if (ownDir) removeTestDir(dir);
+    throw error;
+  }
+  t.after(async () => {
+    await ferry.close();
+    if (ownDir) removeTestDir(dir);
+  });
   const waitForTaskState = async (shareId: string, states: readonly (TaskState | null)[], timeoutMs = 60_000) => {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
