@@ -6,6 +6,12 @@
 // Besides ts-proto's output it writes secret-fields.ts: for every message, which fields carry the
 // ferry.driver.v1.secret option and which fields hold nested messages, so the host can redact
 // secrets from logs without hand-kept lists.
+//
+// It also writes proto/ferry-admin.binpb (committed): a google.protobuf.FileDescriptorSet of the
+// admin API (ferry/admin/v1), the grpc.health.v1 and grpc.reflection protos the daemon serves
+// beside it, the google.rpc error details its statuses carry (so clients can decode them), and
+// every file they import (google/protobuf well-known types included), with source info (comments). src/api/reflection.ts serves server reflection from it, and operators can use
+// it offline (`grpcurl -protoset proto/ferry-admin.binpb ...`). --check compares it too.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, rmSync, readdirSync, statSync, cpSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +22,10 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const genDir = join(root, 'src', 'contract', 'gen');
 const buf = join(root, 'node_modules', '.bin', 'buf');
 const check = process.argv.includes('--check');
+const adminSetPath = join(root, 'proto', 'ferry-admin.binpb');
+// What the admin descriptor set describes: the services the daemon's admin port serves, and
+// google.rpc.ErrorInfo / BadRequest, which its error statuses carry in grpc-status-details-bin.
+const adminSetRoots = ['proto/ferry/admin', 'proto/grpc', 'proto/google/rpc'];
 
 const work = mkdtempSync(join(tmpdir(), 'ferry-gen-'));
 try {
@@ -24,21 +34,30 @@ try {
   const descriptorJson = join(work, 'descriptor-set.json');
   execFileSync(buf, ['build', '-o', descriptorJson], { cwd: root, stdio: 'inherit' });
   writeFileSync(join(outDir, 'secret-fields.ts'), renderSecretFields(JSON.parse(readFileSync(descriptorJson, 'utf8'))));
+  // No --exclude-imports / --exclude-source-info: reflection clients need every imported file
+  // to resolve types, and the comments are the documentation they show.
+  const adminSet = join(work, 'ferry-admin.binpb');
+  execFileSync(buf, ['build', '--as-file-descriptor-set', ...adminSetRoots.flatMap((p) => ['--path', p]), '-o', adminSet], { cwd: root, stdio: 'inherit' });
 
   if (check) {
     const problems = compareTrees(outDir, genDir);
+    let committedSet;
+    try { committedSet = readFileSync(adminSetPath); } catch { committedSet = undefined; }
+    if (committedSet === undefined) problems.push(`missing: ${relative(root, adminSetPath)}`);
+    else if (!committedSet.equals(readFileSync(adminSet))) problems.push(`differs: ${relative(root, adminSetPath)}`);
     if (problems.length > 0) {
-      console.error('src/contract/gen is stale; run `npm run gen` and commit the result:');
+      console.error('src/contract/gen or proto/ferry-admin.binpb is stale; run `npm run gen` and commit the result:');
       for (const p of problems) console.error(`  ${p}`);
       process.exitCode = 1;
     } else {
-      console.log('src/contract/gen is up to date');
+      console.log('src/contract/gen and proto/ferry-admin.binpb are up to date');
     }
   } else {
     rmSync(genDir, { recursive: true, force: true });
     mkdirSync(genDir, { recursive: true });
     cpSync(outDir, genDir, { recursive: true });
-    console.log(`generated ${listFiles(genDir).length} files into ${relative(root, genDir)}`);
+    cpSync(adminSet, adminSetPath);
+    console.log(`generated ${listFiles(genDir).length} files into ${relative(root, genDir)} and ${relative(root, adminSetPath)}`);
   }
 } finally {
   rmSync(work, { recursive: true, force: true });

@@ -7,6 +7,488 @@ export interface MessageSecrets {
 }
 
 export const secretFields: Readonly<Record<string, MessageSecrets>> = {
+  "ferry.admin.v1.AccessRule": {
+    "secret": [
+      "accessKey"
+    ],
+    "nested": {
+      "instanceStates": "ferry.admin.v1.AccessRule.InstanceStatesEntry",
+      "createdAt": "google.protobuf.Timestamp"
+    }
+  },
+  "ferry.admin.v1.AccessRule.InstanceStatesEntry": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.admin.v1.Backend": {
+    "secret": [],
+    "nested": {
+      "updatedAt": "google.protobuf.Timestamp"
+    }
+  },
+  "ferry.admin.v1.CopyDetails": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.admin.v1.CreateShareNetworkRequest": {
+    "secret": [],
+    "nested": {
+      "subnets": "ferry.admin.v1.CreateShareNetworkRequest.Subnet"
+    }
+  },
+  "ferry.admin.v1.CreateShareNetworkRequest.Subnet": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.admin.v1.CreateShareNetworkResponse": {
+    "secret": [],
+    "nested": {
+      "shareNetwork": "ferry.admin.v1.ShareNetwork"
+    }
+  },
+  "ferry.admin.v1.CreateShareRequest": {
+    "secret": [],
+    "nested": {
+      "metadata": "ferry.admin.v1.CreateShareRequest.MetadataEntry"
+    }
+  },
+  "ferry.admin.v1.CreateShareRequest.MetadataEntry": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.admin.v1.CreateShareResponse": {
+    "secret": [],
+    "nested": {
+      "share": "ferry.admin.v1.Share"
+    }
+  },
+  "ferry.admin.v1.CreateShareTypeRequest": {
+    "secret": [],
+    "nested": {
+      "extraSpecs": "ferry.admin.v1.CreateShareTypeRequest.ExtraSpecsEntry"
+    }
+  },
+  "ferry.admin.v1.CreateShareTypeRequest.ExtraSpecsEntry": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.admin.v1.CreateShareTypeResponse": {
+    "secret": [],
+    "nested": {
+      "shareType": "ferry.admin.v1.ShareType"
+    }
+  },
+  "ferry.admin.v1.CreateSnapshotRequest": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.admin.v1.CreateSnapshotResponse": {
+    "secret": [],
+    "nested": {
+      "snapshot": "ferry.admin.v1.Snapshot"
+    }
+  },
+  "ferry.admin.v1.DeleteShareNetworkRequest": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.admin.v1.DeleteShareNetworkResponse": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.admin.v1.DeleteShareRequest": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.admin.v1.DeleteShareResponse": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.admin.v1.DeleteShareTypeRequest": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.admin.v1.DeleteShareTypeResponse": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.admin.v1.DeleteSnapshotRequest": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.admin.v1.DeleteSnapshotResponse": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.admin.v1.ExportLocation": {
+    "secret": [],
+    "nested": {
+      "metadata": "ferry.admin.v1.ExportLocation.MetadataEntry"
+    }
+  },
+  "ferry.admin.v1.ExportLocation.MetadataEntry": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.admin.v1.ExtendShareRequest": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.admin.v1.ExtendShareResponse": {
+    "secret": [],
+    "nested": {
+      "share": "ferry.admin.v1.Share"
+    }
+  },
+  "ferry.admin.v1.GetMigrationHistoryRequest": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.admin.v1.GetMigrationHistoryResponse": {
+    "secret": [],
+    "nested": {
+      "events": "ferry.admin.v1.MigrationEvent"
+    }
+  },
+  "ferry.admin.v1.GetShareRequest": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.admin.v1.GetShareResponse": {
+    "secret": [],
+    "nested": {
+      "share": "ferry.admin.v1.Share"
+    }
+  },
+  "ferry.admin.v1.GrantAccessRequest": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.admin.v1.GrantAccessResponse": {
+    "secret": [],
+    "nested": {
+      "accessRule": "ferry.admin.v1.AccessRule"
+    }
+  },
+  "ferry.admin.v1.ListAccessRulesRequest": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.admin.v1.ListAccessRulesResponse": {
+    "secret": [],
+    "nested": {
+      "accessRules": "ferry.admin.v1.AccessRule"
+    }
+  },
+  "ferry.admin.v1.ListBackendsRequest": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.admin.v1.ListBackendsResponse": {
+    "secret": [],
+    "nested": {
+      "backends": "ferry.admin.v1.Backend"
+    }
+  },
+  "ferry.admin.v1.ListPoolsRequest": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.admin.v1.ListPoolsResponse": {
+    "secret": [],
+    "nested": {
+      "pools": "ferry.admin.v1.Pool"
+    }
+  },
+  "ferry.admin.v1.ListShareNetworksRequest": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.admin.v1.ListShareNetworksResponse": {
+    "secret": [],
+    "nested": {
+      "shareNetworks": "ferry.admin.v1.ShareNetwork"
+    }
+  },
+  "ferry.admin.v1.ListShareServersRequest": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.admin.v1.ListShareServersResponse": {
+    "secret": [],
+    "nested": {
+      "shareServers": "ferry.admin.v1.ShareServer"
+    }
+  },
+  "ferry.admin.v1.ListSharesRequest": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.admin.v1.ListSharesResponse": {
+    "secret": [],
+    "nested": {
+      "shares": "ferry.admin.v1.Share"
+    }
+  },
+  "ferry.admin.v1.ListShareTypesRequest": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.admin.v1.ListShareTypesResponse": {
+    "secret": [],
+    "nested": {
+      "shareTypes": "ferry.admin.v1.ShareType"
+    }
+  },
+  "ferry.admin.v1.ListSnapshotsRequest": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.admin.v1.ListSnapshotsResponse": {
+    "secret": [],
+    "nested": {
+      "snapshots": "ferry.admin.v1.Snapshot"
+    }
+  },
+  "ferry.admin.v1.MigrationBlocker": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.admin.v1.MigrationCancelRequest": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.admin.v1.MigrationCancelResponse": {
+    "secret": [],
+    "nested": {
+      "share": "ferry.admin.v1.Share"
+    }
+  },
+  "ferry.admin.v1.MigrationCapabilities": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.admin.v1.MigrationCheckRequest": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.admin.v1.MigrationCheckResponse": {
+    "secret": [],
+    "nested": {
+      "blockers": "ferry.admin.v1.MigrationBlocker",
+      "driverCompatibility": "ferry.admin.v1.MigrationCapabilities"
+    }
+  },
+  "ferry.admin.v1.MigrationCompleteRequest": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.admin.v1.MigrationCompleteResponse": {
+    "secret": [],
+    "nested": {
+      "share": "ferry.admin.v1.Share"
+    }
+  },
+  "ferry.admin.v1.MigrationEvent": {
+    "secret": [],
+    "nested": {
+      "at": "google.protobuf.Timestamp"
+    }
+  },
+  "ferry.admin.v1.MigrationGetProgressRequest": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.admin.v1.MigrationGetProgressResponse": {
+    "secret": [],
+    "nested": {
+      "progress": "ferry.admin.v1.MigrationProgress"
+    }
+  },
+  "ferry.admin.v1.MigrationProgress": {
+    "secret": [],
+    "nested": {
+      "details": "ferry.admin.v1.MigrationProgressDetails"
+    }
+  },
+  "ferry.admin.v1.MigrationProgressDetails": {
+    "secret": [],
+    "nested": {
+      "hostCopy": "ferry.admin.v1.CopyDetails",
+      "driver": "ferry.admin.v1.MigrationProgressDetails.DriverEntry"
+    }
+  },
+  "ferry.admin.v1.MigrationProgressDetails.DriverEntry": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.admin.v1.MigrationRequest": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.admin.v1.MigrationStartRequest": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.admin.v1.MigrationStartResponse": {
+    "secret": [],
+    "nested": {
+      "share": "ferry.admin.v1.Share"
+    }
+  },
+  "ferry.admin.v1.NetworkAllocation": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.admin.v1.Pool": {
+    "secret": [],
+    "nested": {
+      "capabilities": "ferry.admin.v1.Pool.CapabilitiesEntry",
+      "updatedAt": "google.protobuf.Timestamp"
+    }
+  },
+  "ferry.admin.v1.Pool.CapabilitiesEntry": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.admin.v1.ResetStatusRequest": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.admin.v1.ResetStatusResponse": {
+    "secret": [],
+    "nested": {
+      "share": "ferry.admin.v1.Share"
+    }
+  },
+  "ferry.admin.v1.ResetTaskStateRequest": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.admin.v1.ResetTaskStateResponse": {
+    "secret": [],
+    "nested": {
+      "share": "ferry.admin.v1.Share"
+    }
+  },
+  "ferry.admin.v1.RevokeAccessRequest": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.admin.v1.RevokeAccessResponse": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.admin.v1.Share": {
+    "secret": [],
+    "nested": {
+      "metadata": "ferry.admin.v1.Share.MetadataEntry",
+      "createdAt": "google.protobuf.Timestamp",
+      "updatedAt": "google.protobuf.Timestamp",
+      "exportLocations": "ferry.admin.v1.ExportLocation",
+      "instances": "ferry.admin.v1.ShareInstance",
+      "migration": "ferry.admin.v1.ShareMigration"
+    }
+  },
+  "ferry.admin.v1.Share.MetadataEntry": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.admin.v1.ShareInstance": {
+    "secret": [],
+    "nested": {
+      "exportLocations": "ferry.admin.v1.ExportLocation",
+      "backendDetails": "ferry.admin.v1.ShareInstance.BackendDetailsEntry",
+      "createdAt": "google.protobuf.Timestamp",
+      "updatedAt": "google.protobuf.Timestamp"
+    }
+  },
+  "ferry.admin.v1.ShareInstance.BackendDetailsEntry": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.admin.v1.ShareMigration": {
+    "secret": [],
+    "nested": {
+      "request": "ferry.admin.v1.MigrationRequest",
+      "capabilities": "ferry.admin.v1.MigrationCapabilities",
+      "createdAt": "google.protobuf.Timestamp",
+      "updatedAt": "google.protobuf.Timestamp",
+      "finishedAt": "google.protobuf.Timestamp"
+    }
+  },
+  "ferry.admin.v1.ShareNetwork": {
+    "secret": [],
+    "nested": {
+      "subnets": "ferry.admin.v1.ShareNetworkSubnet",
+      "createdAt": "google.protobuf.Timestamp"
+    }
+  },
+  "ferry.admin.v1.ShareNetworkSubnet": {
+    "secret": [],
+    "nested": {
+      "createdAt": "google.protobuf.Timestamp"
+    }
+  },
+  "ferry.admin.v1.ShareServer": {
+    "secret": [],
+    "nested": {
+      "backendDetails": "ferry.admin.v1.ShareServer.BackendDetailsEntry",
+      "networkAllocations": "ferry.admin.v1.NetworkAllocation",
+      "createdAt": "google.protobuf.Timestamp",
+      "updatedAt": "google.protobuf.Timestamp"
+    }
+  },
+  "ferry.admin.v1.ShareServer.BackendDetailsEntry": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.admin.v1.ShareType": {
+    "secret": [],
+    "nested": {
+      "extraSpecs": "ferry.admin.v1.ShareType.ExtraSpecsEntry",
+      "createdAt": "google.protobuf.Timestamp"
+    }
+  },
+  "ferry.admin.v1.ShareType.ExtraSpecsEntry": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.admin.v1.ShrinkShareRequest": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.admin.v1.ShrinkShareResponse": {
+    "secret": [],
+    "nested": {
+      "share": "ferry.admin.v1.Share"
+    }
+  },
+  "ferry.admin.v1.Snapshot": {
+    "secret": [],
+    "nested": {
+      "instances": "ferry.admin.v1.SnapshotInstance",
+      "createdAt": "google.protobuf.Timestamp"
+    }
+  },
+  "ferry.admin.v1.SnapshotInstance": {
+    "secret": [],
+    "nested": {
+      "exportLocations": "ferry.admin.v1.ExportLocation",
+      "createdAt": "google.protobuf.Timestamp",
+      "updatedAt": "google.protobuf.Timestamp"
+    }
+  },
+  "ferry.admin.v1.WatchMigrationRequest": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.admin.v1.WatchMigrationResponse": {
+    "secret": [],
+    "nested": {
+      "progress": "ferry.admin.v1.MigrationProgress"
+    }
+  },
   "ferry.driver.v1.AccessProtocols": {
     "secret": [],
     "nested": {}

@@ -1,0 +1,56 @@
+/**
+ * ferry.admin.v1.Catalog: one handler per RPC, each a thin translation to a Ferry method
+ * (src/orchestrator/ferry-api.ts), with the same split of checks as shares-handlers.ts.
+ */
+import type { Logger } from 'pino';
+import type * as pb from '../contract/gen/ferry/admin/v1/catalog.js';
+import type { CatalogServer } from '../contract/gen/ferry/admin/v1/catalog.js';
+import type { Ferry } from '../orchestrator/ferry-api.js';
+import {
+  backendToProto, createShareNetworkRequestFromProto, createShareTypeRequestFromProto, poolToProto, shareNetworkToProto, shareServerToProto,
+  shareTypeToProto,
+} from './convert-catalog.js';
+import { shareServerStatus } from './convert-enums.js';
+import { unary, type CallContext } from './logged-call.js';
+import { optional, required } from './request-errors.js';
+
+export function createCatalogHandlers(ferry: Ferry, logger: Logger): CatalogServer {
+  const rpc = <Req, Res>(method: string, run: (request: Req, context: CallContext) => Promise<Res>) => unary(`ferry.admin.v1.Catalog/${method}`, logger, run);
+
+  return {
+    listBackends: rpc('ListBackends', async (_request: pb.ListBackendsRequest): Promise<pb.ListBackendsResponse> => ({
+      backends: (await ferry.listBackends()).map(backendToProto),
+    })),
+    listPools: rpc('ListPools', async (request: pb.ListPoolsRequest): Promise<pb.ListPoolsResponse> => ({
+      pools: (await ferry.listPools({ backend: optional(request.backend) })).map(poolToProto),
+    })),
+    createShareType: rpc('CreateShareType', async (request: pb.CreateShareTypeRequest): Promise<pb.CreateShareTypeResponse> => ({
+      shareType: shareTypeToProto(await ferry.createShareType(createShareTypeRequestFromProto(request))),
+    })),
+    listShareTypes: rpc('ListShareTypes', async (_request: pb.ListShareTypesRequest): Promise<pb.ListShareTypesResponse> => ({
+      shareTypes: (await ferry.listShareTypes()).map(shareTypeToProto),
+    })),
+    deleteShareType: rpc('DeleteShareType', async (request: pb.DeleteShareTypeRequest): Promise<pb.DeleteShareTypeResponse> => {
+      await ferry.deleteShareType(required(request.shareType, 'share_type'));
+      return {};
+    }),
+    createShareNetwork: rpc('CreateShareNetwork', async (request: pb.CreateShareNetworkRequest): Promise<pb.CreateShareNetworkResponse> => ({
+      shareNetwork: shareNetworkToProto(await ferry.createShareNetwork(createShareNetworkRequestFromProto(request))),
+    })),
+    listShareNetworks: rpc('ListShareNetworks', async (_request: pb.ListShareNetworksRequest): Promise<pb.ListShareNetworksResponse> => ({
+      shareNetworks: (await ferry.listShareNetworks()).map(shareNetworkToProto),
+    })),
+    deleteShareNetwork: rpc('DeleteShareNetwork', async (request: pb.DeleteShareNetworkRequest): Promise<pb.DeleteShareNetworkResponse> => {
+      await ferry.deleteShareNetwork(required(request.shareNetworkId, 'share_network_id'));
+      return {};
+    }),
+    listShareServers: rpc('ListShareServers', async (request: pb.ListShareServersRequest): Promise<pb.ListShareServersResponse> => {
+      const servers = await ferry.listShareServers({
+        host: optional(request.host),
+        status: shareServerStatus.fromProto(request.status, 'status'),
+        sourceShareServerId: optional(request.sourceShareServerId),
+      });
+      return { shareServers: servers.map(shareServerToProto) };
+    }),
+  };
+}

@@ -1,0 +1,128 @@
+/**
+ * Back ends, pools, share types, share networks and share servers: domain records -> admin
+ * proto messages, and the Catalog service's create requests -> domain requests.
+ */
+import type * as pb from '../contract/gen/ferry/admin/v1/catalog.js';
+import type { NetworkAllocation, Pool, ShareNetwork, ShareNetworkSubnet, ShareServer, ShareType } from '../domain/resources.js';
+import type { BackendView, CreateShareNetworkRequest, CreateShareTypeRequest } from '../orchestrator/ferry-api.js';
+import { stringMap, toTimestamp } from './convert-common.js';
+import { backendState, shareNetworkStatus, shareServerStatus, taskStateToProto } from './convert-enums.js';
+import { invalidField, optional, required } from './request-errors.js';
+
+export function backendToProto(backend: BackendView): pb.Backend {
+  // migrationPeerInfo is deliberately absent: it holds a peer's credentials (secret).
+  return {
+    name: backend.name,
+    host: backend.host,
+    pluginName: backend.pluginName,
+    vendorVersion: backend.vendorVersion,
+    capabilities: [...backend.capabilities],
+    driverHandlesShareServers: backend.driverHandlesShareServers,
+    updatedAt: toTimestamp(backend.updatedAt),
+    state: backendState.toProto(backend.status.state),
+    pid: backend.status.pid ?? 0,
+    restarts: backend.status.restarts,
+    lastError: backend.status.lastError,
+  };
+}
+
+export function poolToProto(pool: Pool): pb.Pool {
+  return {
+    host: pool.host,
+    backend: pool.backend,
+    name: pool.name,
+    totalCapacityGib: pool.totalCapacityGib,
+    freeCapacityGib: pool.freeCapacityGib,
+    allocatedCapacityGib: pool.allocatedCapacityGib,
+    capabilities: stringMap(pool.capabilities),
+    availabilityZone: pool.availabilityZone,
+    updatedAt: toTimestamp(pool.updatedAt),
+  };
+}
+
+export function shareTypeToProto(type: ShareType): pb.ShareType {
+  return {
+    id: type.id,
+    name: type.name,
+    description: type.description,
+    extraSpecs: stringMap(type.extraSpecs),
+    isPublic: type.isPublic,
+    createdAt: toTimestamp(type.createdAt),
+  };
+}
+
+export function shareNetworkToProto(network: ShareNetwork): pb.ShareNetwork {
+  return {
+    id: network.id,
+    name: network.name,
+    description: network.description,
+    status: shareNetworkStatus.toProto(network.status),
+    subnets: network.subnets.map(subnetToProto),
+    createdAt: toTimestamp(network.createdAt),
+  };
+}
+
+function subnetToProto(subnet: ShareNetworkSubnet): pb.ShareNetworkSubnet {
+  return {
+    id: subnet.id,
+    shareNetworkId: subnet.shareNetworkId,
+    availabilityZone: subnet.availabilityZone ?? '',
+    neutronNetId: subnet.neutronNetId,
+    neutronSubnetId: subnet.neutronSubnetId,
+    createdAt: toTimestamp(subnet.createdAt),
+  };
+}
+
+export function shareServerToProto(server: ShareServer): pb.ShareServer {
+  return {
+    id: server.id,
+    host: server.host,
+    status: shareServerStatus.toProto(server.status),
+    taskState: taskStateToProto(server.taskState),
+    shareNetworkId: server.shareNetworkId,
+    shareNetworkSubnetIds: [...server.shareNetworkSubnetIds],
+    availabilityZone: server.availabilityZone,
+    identifier: server.identifier,
+    backendDetails: stringMap(server.backendDetails),
+    networkAllocations: server.networkAllocations.map(allocationToProto),
+    sourceShareServerId: server.sourceShareServerId ?? '',
+    isAutoDeletable: server.isAutoDeletable,
+    createdAt: toTimestamp(server.createdAt),
+    updatedAt: toTimestamp(server.updatedAt),
+  };
+}
+
+function allocationToProto(allocation: NetworkAllocation): pb.NetworkAllocation {
+  return { ...allocation };
+}
+
+export function createShareTypeRequestFromProto(request: pb.CreateShareTypeRequest): CreateShareTypeRequest {
+  return {
+    name: required(request.name, 'name'),
+    description: optional(request.description),
+    extraSpecs: { ...request.extraSpecs },
+    // Unset is Manila's default, public.
+    isPublic: request.isPublic,
+  };
+}
+
+export function createShareNetworkRequestFromProto(request: pb.CreateShareNetworkRequest): CreateShareNetworkRequest {
+  const zones = new Set<string>();
+  request.subnets.forEach((subnet, position) => {
+    if (zones.has(subnet.availabilityZone)) {
+      throw invalidField(`subnets[${position}].availability_zone`, `a subnet for ${subnet.availabilityZone === '' ? 'the default zone' : `zone ${subnet.availabilityZone}`} is already listed`);
+    }
+    zones.add(subnet.availabilityZone);
+  });
+  // No subnets is Manila's plain share network: one default subnet without network ids.
+  const subnets = request.subnets.length > 0 ? request.subnets : [{ availabilityZone: '', neutronNetId: '', neutronSubnetId: '' }];
+  return {
+    name: optional(request.name),
+    description: optional(request.description),
+    subnets: subnets.map((subnet) => ({
+      availabilityZone: subnet.availabilityZone === '' ? null : subnet.availabilityZone,
+      neutronNetId: subnet.neutronNetId,
+      neutronSubnetId: subnet.neutronSubnetId,
+    })),
+  };
+}
