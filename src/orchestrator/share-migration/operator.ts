@@ -176,9 +176,15 @@ export class ShareMigrations {
       for (;;) {
         if (options.signal?.aborted) return;
         const wakeUp = new Promise<void>((resolve) => (wake = resolve));
+        // Resting is read before and after the progress, and the stream ends only when both
+        // agree: then the last event shows the resting state. (Checking only after the yield
+        // ended the stream on a stale event whenever the migration came to rest meanwhile.)
+        // A change after `wakeUp` was created resolves it, so the next round sees it.
+        const restingBefore = await this.resting(shareId);
         const progress = await this.progress(shareId);
+        const rests = restingBefore && (await this.resting(shareId));
         yield progress;
-        if (await this.resting(shareId)) return;
+        if (rests) return;
         const timer = setTimeout(() => wake?.(), interval);
         await wakeUp;
         clearTimeout(timer);
