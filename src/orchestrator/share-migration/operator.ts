@@ -214,9 +214,9 @@ export class ShareMigrations {
       const migration = (await ctx.store.listMigrations({ shareId, active: true }))[0];
       const at = ctx.now();
       const phase = migration && taskState !== null && isBusy(taskState) ? phaseFor(taskState, migration) : undefined;
-      await ctx.store.transaction(async (tx) => {
+      const entry = await ctx.store.transaction(async (tx) => {
         await tx.updateShare(shareId, { taskState, updatedAt: at });
-        if (migration === undefined) return;
+        if (migration === undefined) return undefined;
         if (phase !== undefined) {
           await tx.updateMigration(migration.id, { phase, taskState: taskState!, updatedAt: at });
         } else {
@@ -225,8 +225,11 @@ export class ShareMigrations {
             error: migration.error || `task_state reset to ${taskState ?? 'null'} by an operator; instances left as they were`, updatedAt: at,
           });
         }
-        if (taskState !== null) await tx.appendMigrationEvent({ migrationId: migration.id, taskState, message: 'reset by an operator', at });
+        return taskState === null ? undefined : tx.appendMigrationEvent({ migrationId: migration.id, taskState, message: 'reset by an operator', at });
       });
+      // Published like every committed task_state change: watchers wake at once and
+      // onMigrationEvent listeners see the reset (it was recorded in the history only).
+      if (entry !== undefined) ctx.events.publish({ ...entry, shareId });
       ctx.logger.warn({ shareId, taskState, migrationId: migration?.id, phase }, 'task_state reset by operator');
       return migration?.id;
     });
