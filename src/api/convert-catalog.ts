@@ -7,7 +7,7 @@ import type { NetworkAllocation, Pool, ShareNetwork, ShareNetworkSubnet, ShareSe
 import type { BackendView, CreateShareNetworkRequest, CreateShareTypeRequest } from '../orchestrator/ferry-api.js';
 import { stringMap, toTimestamp } from './convert-common.js';
 import { backendState, shareNetworkStatus, shareServerStatus, taskStateToProto } from './convert-enums.js';
-import { invalidField, optional, required } from './request-errors.js';
+import { optional, required } from './request-errors.js';
 
 export function backendToProto(backend: BackendView): pb.Backend {
   // migrationPeerInfo is deliberately absent: it holds a peer's credentials (secret).
@@ -107,19 +107,11 @@ export function createShareTypeRequestFromProto(request: pb.CreateShareTypeReque
 }
 
 export function createShareNetworkRequestFromProto(request: pb.CreateShareNetworkRequest): CreateShareNetworkRequest {
-  const zones = new Set<string>();
-  request.subnets.forEach((subnet, position) => {
-    if (zones.has(subnet.availabilityZone)) {
-      throw invalidField(`subnets[${position}].availability_zone`, `a subnet for ${subnet.availabilityZone === '' ? 'the default zone' : `zone ${subnet.availabilityZone}`} is already listed`);
-    }
-    zones.add(subnet.availabilityZone);
-  });
-  // No subnets is Manila's plain share network: one default subnet without network ids.
-  const subnets = request.subnets.length > 0 ? request.subnets : [{ availabilityZone: '', neutronNetId: '', neutronSubnetId: '' }];
+  // Subnet rules (ids required, one subnet per zone) are the orchestrator's, checked in one place.
   return {
     name: optional(request.name),
     description: optional(request.description),
-    subnets: subnets.map((subnet) => ({
+    subnets: request.subnets.map((subnet) => ({
       availabilityZone: subnet.availabilityZone === '' ? null : subnet.availabilityZone,
       neutronNetId: subnet.neutronNetId,
       neutronSubnetId: subnet.neutronSubnetId,

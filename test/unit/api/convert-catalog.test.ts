@@ -39,24 +39,11 @@ describe('convert-catalog', () => {
     assert.throws(() => createShareTypeRequestFromProto(CreateShareTypeRequest.fromPartial({})), (error: unknown) => error instanceof FerryError && error.reason === 'MISSING_FIELD');
   });
 
-  it('creates one default subnet when none is given, and maps an empty zone to the default subnet', () => {
-    assert.deepEqual(createShareNetworkRequestFromProto(CreateShareNetworkRequest.fromPartial({ name: 'n' })).subnets, [
-      { availabilityZone: null, neutronNetId: '', neutronSubnetId: '' },
-    ]);
-    const request = CreateShareNetworkRequest.fromPartial({ subnets: [{ availabilityZone: 'az1', neutronNetId: 'net' }, { neutronSubnetId: 'sub' }] });
-    assert.deepEqual(createShareNetworkRequestFromProto(request).subnets, [
-      { availabilityZone: 'az1', neutronNetId: 'net', neutronSubnetId: '' },
-      { availabilityZone: null, neutronNetId: '', neutronSubnetId: 'sub' },
-    ]);
-  });
-
-  it('refuses two subnets for the same availability zone, naming the second', () => {
-    const request = CreateShareNetworkRequest.fromPartial({ subnets: [{ availabilityZone: 'az1' }, { availabilityZone: 'az1' }] });
-    assert.throws(() => createShareNetworkRequestFromProto(request), (error: unknown) => {
-      assert.ok(error instanceof FerryError);
-      assert.equal(error.reason, 'INVALID_FIELD');
-      assert.equal(error.fieldViolations[0]?.field, 'subnets[1].availability_zone');
-      return true;
+  it('passes subnets on, an empty zone meaning the default subnet', () => {
+    const request = CreateShareNetworkRequest.fromPartial({ name: 'n', subnets: [{ availabilityZone: 'az1', neutronNetId: 'net', neutronSubnetId: 'sub' }, { neutronNetId: 'n2', neutronSubnetId: 's2' }] });
+    assert.deepEqual(createShareNetworkRequestFromProto(request), {
+      name: 'n', description: undefined,
+      subnets: [{ availabilityZone: 'az1', neutronNetId: 'net', neutronSubnetId: 'sub' }, { availabilityZone: null, neutronNetId: 'n2', neutronSubnetId: 's2' }],
     });
   });
 });

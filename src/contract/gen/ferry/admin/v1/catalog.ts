@@ -242,8 +242,8 @@ export interface CreateShareNetworkRequest {
   /** OPTIONAL. A description. Empty: none. */
   description: string;
   /**
-   * OPTIONAL. Its subnets, at most one per availability zone. Empty: one default subnet
-   * without network ids.
+   * OPTIONAL. Its subnets, at most one per availability zone (subnets[i] is the field path
+   * in errors). Empty: a network without subnets.
    */
   subnets: CreateShareNetworkRequest_Subnet[];
 }
@@ -252,9 +252,9 @@ export interface CreateShareNetworkRequest {
 export interface CreateShareNetworkRequest_Subnet {
   /** OPTIONAL. The availability zone it serves. Empty: the default subnet. */
   availabilityZone: string;
-  /** OPTIONAL. The network id handed to drivers. */
+  /** REQUIRED. The network id handed to drivers. */
   neutronNetId: string;
-  /** OPTIONAL. The subnet id handed to drivers. */
+  /** REQUIRED. The subnet id handed to drivers. */
   neutronSubnetId: string;
 }
 
@@ -3976,8 +3976,8 @@ export const CatalogService = {
    *
    * | Condition                                     | gRPC code        | Reason         |
    * |-----------------------------------------------|------------------|----------------|
+   * | A subnet without neutron_net_id / neutron_subnet_id | INVALID_ARGUMENT | MISSING_FIELD |
    * | Two subnets for the same availability zone    | INVALID_ARGUMENT | INVALID_FIELD  |
-   * | name already used                             | ALREADY_EXISTS   | ALREADY_EXISTS |
    */
   createShareNetwork: {
     path: "/ferry.admin.v1.Catalog/CreateShareNetwork" as const,
@@ -4089,8 +4089,8 @@ export interface CatalogServer extends UntypedServiceImplementation {
    *
    * | Condition                                     | gRPC code        | Reason         |
    * |-----------------------------------------------|------------------|----------------|
+   * | A subnet without neutron_net_id / neutron_subnet_id | INVALID_ARGUMENT | MISSING_FIELD |
    * | Two subnets for the same availability zone    | INVALID_ARGUMENT | INVALID_FIELD  |
-   * | name already used                             | ALREADY_EXISTS   | ALREADY_EXISTS |
    */
   createShareNetwork: handleUnaryCall<CreateShareNetworkRequest, CreateShareNetworkResponse>;
   /** Lists share networks. Read-only. */
@@ -4232,8 +4232,8 @@ export interface CatalogClient extends Client {
    *
    * | Condition                                     | gRPC code        | Reason         |
    * |-----------------------------------------------|------------------|----------------|
+   * | A subnet without neutron_net_id / neutron_subnet_id | INVALID_ARGUMENT | MISSING_FIELD |
    * | Two subnets for the same availability zone    | INVALID_ARGUMENT | INVALID_FIELD  |
-   * | name already used                             | ALREADY_EXISTS   | ALREADY_EXISTS |
    */
   createShareNetwork(
     request: CreateShareNetworkRequest,
