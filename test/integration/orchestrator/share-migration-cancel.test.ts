@@ -57,6 +57,32 @@ describe('share migration: cancel (driver-assisted)', () => {
     assert.equal(h.dummyState('dummy1').migrations[after.migration!.id]?.phase, 'cancelled');
     await assertSourceRestored(h, share, 'dummy2');
   });
+
+  it('MigrationCancel fails: nothing rolled back, back in migration_driver_phase1_done; a second cancel succeeds', async (t) => {
+    const h = await startMigrationFerry(t, { progressStep: 100 });
+    h.setRules('dummy1', { migrationCancel: { fail: { code: 'INTERNAL', reason: 'CANCEL_BROKEN' }, failTimes: 1 } });
+    const share = await prepareDummyShare(h);
+    await h.start(share.id, 'ferry@dummy2#alpha', { preserveSnapshots: true, writable: true });
+    await h.waitForTaskState(share.id, ['migration_driver_phase1_done', 'migration_error']);
+
+    await h.ferry.migrationCancel(share.id);
+    await h.entered('dummy1', 'migrationCancel');
+    const deadline = Date.now() + 30_000;
+    while ((await h.ferry.getShare(share.id)).migration?.errorReason !== 'CANCEL_BROKEN' && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    const failed = await h.instances(share.id);
+    assert.equal(failed.share.taskState, 'migration_driver_phase1_done');
+    assert.equal(failed.share.migration?.phase, 'driver_phase1_done');
+    assert.equal(failed.share.migration?.errorReason, 'CANCEL_BROKEN');
+    assert.equal(failed.source?.status, 'migrating');
+    assert.equal(failed.destination?.status, 'migrating_to', 'nothing rolled back');
+    assert.equal(h.dummyState('dummy1').migrations[failed.share.migration!.id]?.phase, 'phase1_done');
+
+    await h.ferry.migrationCancel(share.id);
+    await h.waitForTaskState(share.id, ['migration_cancelled', 'migration_error']);
+    assert.equal((await h.ferry.getShare(share.id)).taskState, 'migration_cancelled');
+    assert.deepEqual(await h.history(share.id), [...DRIVER_PREFIX, 'migration_driver_phase1_done', 'migration_cancelled']);
+    await assertSourceRestored(h, share, 'dummy2');
+  });
 });
 
 describe('share migration: cancel (host-assisted)', () => {
