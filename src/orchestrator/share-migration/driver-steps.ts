@@ -10,7 +10,7 @@ import { ferryError } from '../errors.js';
 import { provideShareServer } from '../share-servers.js';
 import { finishShareAttributes } from './finish.js';
 import { destinationBackendHost, destinationDriver, driverSnapshots, loadScope, migrationPair, requireDestination, requireSource, sourceDriver, type MigrationScope } from './scope.js';
-import { describe, fallbackAllowed, isTransient, pause, type StepResult, type StepRuntime } from './step.js';
+import { describe, fallbackRefusal, isTransient, pause, withoutFallback, type StepResult, type StepRuntime } from './step.js';
 
 /** Creates (once) the destination instance's record, as Manila does before asking the driver. */
 export async function ensureDestinationRecord(ctx: OrchestratorContext, scope: MigrationScope, status: 'migrating_to' | 'creating'): Promise<ShareInstance> {
@@ -96,7 +96,13 @@ export async function prepareDriver(ctx: OrchestratorContext, initial: Migration
 }
 
 function refused(scope: MigrationScope, why: string, error: unknown): StepResult {
-  return { event: { type: 'driver_refused', fallbackAllowed: fallbackAllowed(scope) }, error, fallbackReason: why };
+  return attemptFailed(scope, 'driver_refused', why, error);
+}
+
+/** Falls back when Manila's gate allows; otherwise the recorded error also says why it did not. */
+function attemptFailed(scope: MigrationScope, type: 'driver_refused' | 'driver_start_failed', why: string, error: unknown): StepResult {
+  const refusal = fallbackRefusal(scope);
+  return { event: { type, fallbackAllowed: refusal === undefined }, error: refusal === undefined ? error : withoutFallback(error, refusal), fallbackReason: why };
 }
 
 /** Destination snapshot records (migrating_to, 0%) for every source snapshot; sources become migrating (2.2 step 5). */
@@ -121,7 +127,7 @@ export async function startDriver(ctx: OrchestratorContext, scope: MigrationScop
     await sourceDriver(ctx, scope).migrationStart(await migrationPair(ctx, scope), { signal: runtime.signal });
     return { event: { type: 'driver_started' } };
   } catch (error) {
-    return { event: { type: 'driver_start_failed', fallbackAllowed: fallbackAllowed(scope) }, error, fallbackReason: `driver MigrationStart failed: ${describe(error).message}` };
+    return attemptFailed(scope, 'driver_start_failed', `driver MigrationStart failed: ${describe(error).message}`, error);
   }
 }
 

@@ -1,6 +1,6 @@
 /** The shape every migration step has, and small helpers they share. */
 import type { Logger } from 'pino';
-import { FerryError } from '../../domain/errors.js';
+import { FERRY_ERROR_DOMAIN, FerryError } from '../../domain/errors.js';
 import type { RunningShareCopy } from '../data-port.js';
 import type { MachineEvent } from './machine.js';
 import type { MigrationScope } from './scope.js';
@@ -32,8 +32,31 @@ export function describe(error: unknown): { message: string; reason: string } {
 
 /** Manila 2.3: host-assisted is allowed only without preservation flags and without snapshots. */
 export function fallbackAllowed(scope: MigrationScope): boolean {
+  return fallbackRefusal(scope) === undefined;
+}
+
+/** Why Manila's host-assisted gate (2.1 step 5: flags first, then snapshots) is closed, or undefined when open. */
+export function fallbackRefusal(scope: Pick<MigrationScope, 'migration' | 'share' | 'snapshots'>): string | undefined {
   const request = scope.migration.request;
-  return !request.writable && !request.preserveMetadata && !request.nondisruptive && !request.preserveSnapshots && scope.snapshots.length === 0;
+  if (request.writable || request.preserveMetadata || request.nondisruptive || request.preserveSnapshots) {
+    return 'host-assisted migration is not allowed when the share must remain writable, preserve snapshots and/or file metadata or be performed nondisruptively';
+  }
+  if (scope.snapshots.length > 0) return `share ${scope.share.id} must not have snapshots in order to perform a host-assisted migration`;
+  return undefined;
+}
+
+/**
+ * A failed driver-assisted attempt's error when no fallback may follow: the driver's code and
+ * reason, its message followed by why host-assisted was not tried (without it an operator reads
+ * only the driver's refusal and cannot tell why ferry did not copy the data itself).
+ */
+export function withoutFallback(error: unknown, refusal: string): FerryError {
+  const { message, reason } = describe(error);
+  const known = error instanceof FerryError ? error : undefined;
+  return new FerryError({
+    code: known?.code ?? 'INTERNAL', reason, metadata: known?.metadata, domain: known?.domain ?? FERRY_ERROR_DOMAIN, cause: error,
+    message: `${message}; no host-assisted fallback: ${refusal}`,
+  });
 }
 
 /** Errors worth waiting out rather than failing a migration for: the plugin is restarting. */
