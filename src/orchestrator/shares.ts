@@ -172,6 +172,7 @@ export const shrinkShare = (ctx: OrchestratorContext, shareId: string, newSizeGi
 
 /** Writes the primary instance's status only (Manila's reset_status); no driver call, no clean-up. */
 export async function resetStatus(ctx: OrchestratorContext, shareId: string, status: ShareStatus): Promise<ShareView> {
+  await requireShare(ctx.store, shareId); // Manila 6: an unknown share is NOT_FOUND before a bad value
   if (!RESETTABLE_SHARE_STATUSES.includes(status)) throw invalidField('status', `must be one of ${RESETTABLE_SHARE_STATUSES.join(', ')}, got "${status}"`, 'INVALID_STATUS');
   return ctx.locks.run(shareId, async () => {
     const share = await requireShare(ctx.store, shareId);

@@ -207,8 +207,9 @@ export class ShareMigrations {
    * its instances for the operator (as Manila does).
    */
   async resetTaskState(shareId: string, taskState: TaskState | null): Promise<ShareView> {
-    validateResettableTaskState(taskState);
     const ctx = this.ctx;
+    await requireShare(ctx.store, shareId); // Manila 6: an unknown share is NOT_FOUND before a bad value
+    validateResettableTaskState(taskState);
     const resume = await ctx.locks.run(shareId, async () => {
       await requireShare(ctx.store, shareId);
       const migration = (await ctx.store.listMigrations({ shareId, active: true }))[0];
