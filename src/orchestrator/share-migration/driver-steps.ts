@@ -179,9 +179,13 @@ export async function completeDriver(ctx: OrchestratorContext, scope: MigrationS
           });
         }
       });
-      await applyShareRulesTo(ctx, scope.share.id, destination.id, runtime.signal);
+      // The destination plugin adopts the instance its peer created before any other call
+      // about it (share_migration.proto, MigrationUpdateModel): only then may UpdateAccess
+      // apply the share's rules there. (Rules first failed with NOT_FOUND on a destination
+      // back end that learns of the instance only through MigrationUpdateModel.)
       const after = await loadScope(ctx, scope.migration.id);
       await adoptModel(ctx, after, 'driver_assisted', runtime);
+      await applyShareRulesTo(ctx, scope.share.id, destination.id, runtime.signal);
       await ctx.store.transaction(async (tx) => {
         const at = ctx.now();
         await tx.updateShareInstance(destination.id, { status: 'available', progress: '100%', updatedAt: at });
