@@ -3,11 +3,13 @@
  * networks. Pool reports are cached in the store so placement and validation work from the
  * last report while a back end restarts.
  */
-import { formatHost } from '../domain/host.js';
+import { formatHost, parseHost } from '../domain/host.js';
 import type { Backend, Pool, ShareNetwork, ShareType } from '../domain/resources.js';
 import type { OrchestratorContext } from './context.js';
+import { toDriverServer } from './driver-models.js';
 import { ferryError, invalidField, notFound } from './errors.js';
 import type { BackendView, CreateShareNetworkRequest, CreateShareTypeRequest } from './ferry-api.js';
+import type { StoreTx } from './store-port.js';
 
 export const DEFAULT_SHARE_TYPE = 'default';
 
@@ -153,9 +155,30 @@ export async function getShareNetwork(ctx: OrchestratorContext, id: string): Pro
 
 export async function deleteShareNetwork(ctx: OrchestratorContext, id: string): Promise<void> {
   await getShareNetwork(ctx, id);
-  await ctx.store.transaction(async (tx) => {
+  const inUse = async (tx: StoreTx) => {
     const users = await tx.listShares({ shareNetworkId: id });
     if (users.length > 0) throw ferryError('IN_USE', `share network ${id} is used by ${users.length} share(s), e.g. ${users[0]!.id}`, { shareNetworkId: id });
+    for (const server of await tx.listShareServers({ shareNetworkId: id })) {
+      const [instance] = await tx.listShareInstances({ shareServerId: server.id });
+      if (instance) throw ferryError('IN_USE', `share network ${id} is used by share server ${server.id} of share ${instance.shareId}`, { shareNetworkId: id, shareServerId: server.id });
+    }
+  };
+  await inUse(ctx.store);
+  // Share servers outlive their last share (Manila's delete_share_server_with_last_share is off
+  // by default); like Manila, deleting the network tears its idle servers down through their
+  // drivers first. Without this the store refuses the delete (the servers reference the network).
+  for (const server of await ctx.store.listShareServers({ shareNetworkId: id })) {
+    try {
+      await ctx.drivers.backend(parseHost(server.host).backend).teardownShareServer({ server: toDriverServer(server) }, { timeoutMs: 300_000 });
+    } catch (error) {
+      // A server whose set-up failed may be unknown to its driver; anything else must go first.
+      if (server.status !== 'error') throw error;
+      ctx.logger.warn({ shareServerId: server.id, err: error }, 'tearing down a share server in error failed; deleting its record');
+    }
+    await ctx.store.deleteShareServer(server.id);
+  }
+  await ctx.store.transaction(async (tx) => {
+    await inUse(tx);
     await tx.deleteShareNetwork(id);
   });
 }
