@@ -4,7 +4,7 @@
  *
  * | rules (valid ones)                         | export state | bind-mount / immutable                   | none (not root)            |
  * |--------------------------------------------|--------------|------------------------------------------|----------------------------|
- * | none                                       | `none`       | empty directory, nothing mounted         | empty directory            |
+ * | none                                       | `none`       | empty read-only tmpfs (writes fail)      | empty directory            |
  * | some "rw", not cast                        | `rw`         | bind mount of the data directory, rw     | symlink to the data dir    |
  * | all "ro", or cast_rules_to_readonly        | `ro`         | bind mount remounted ro (+ chattr +i)    | symlink; NOT read-only     |
  *
@@ -49,7 +49,16 @@ export function exportStateFor(rules: readonly RecordedRule[], castRulesToReadon
 export interface MountEntry {
   readonly mountPoint: string;
   readonly readOnly: boolean;
+  /** The mount's source (after the " - fstype" separator), e.g. the tmpfs name. */
+  readonly source: string;
 }
+
+/**
+ * Without any rule the export is an empty read-only tmpfs: a client writing into a plain
+ * directory there would lose its data silently (it never reaches the share) and block the
+ * export's removal later. The name marks it in mountinfo.
+ */
+export const NO_ACCESS_SOURCE = 'ferry-localfs-noaccess';
 
 /** Mount points from /proc/self/mountinfo text, in mount order (later entries stack on earlier ones). */
 export function parseMountInfo(text: string): MountEntry[] {
@@ -58,7 +67,9 @@ export function parseMountInfo(text: string): MountEntry[] {
     const fields = line.split(' ');
     if (fields.length < 6) continue;
     const mountPoint = fields[4]!.replace(/\\([0-7]{3})/g, (_m, octal: string) => String.fromCharCode(parseInt(octal, 8)));
-    entries.push({ mountPoint, readOnly: fields[5]!.split(',').includes('ro') });
+    const separator = fields.indexOf('-', 6);
+    const source = separator > 0 ? fields[separator + 2] ?? '' : '';
+    entries.push({ mountPoint, readOnly: fields[5]!.split(',').includes('ro'), source });
   }
   return entries;
 }
@@ -84,15 +95,21 @@ export class ExportManager {
     if (this.enforcement === 'none') return this.applySymlink(exportPath, dataPath, state);
     if (this.enforcement === 'immutable') await setImmutable(dataPath, state === 'ro');
     if (state === 'none') {
+      if ((await mountAt(exportPath))?.source === NO_ACCESS_SOURCE) return;
       await unmountAll(exportPath);
       await mkdir(exportPath, { recursive: true });
+      await run('mount', ['-t', 'tmpfs', '-o', 'ro,size=4k,mode=0555', NO_ACCESS_SOURCE, exportPath]);
       return;
     }
     await mkdir(exportPath, { recursive: true });
     let mounted = await mountAt(exportPath);
+    if (mounted?.source === NO_ACCESS_SOURCE) {
+      await unmountAll(exportPath);
+      mounted = undefined;
+    }
     if (mounted === undefined) {
       await run('mount', ['--bind', dataPath, exportPath]);
-      mounted = { mountPoint: exportPath, readOnly: false };
+      mounted = { mountPoint: exportPath, readOnly: false, source: dataPath };
     }
     if (mounted.readOnly !== (state === 'ro')) await run('mount', ['-o', `remount,bind,${state}`, exportPath]);
   }

@@ -4,7 +4,7 @@
  * untouched), snapshots as point-in-time copies, connection info.
  */
 import assert from 'node:assert/strict';
-import { existsSync, lstatSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ferryError, instance, launchLocalFs, makeTestDir, mountsUnder, removeTestDir, type LocalFsProcess } from './launcher.js';
@@ -62,11 +62,11 @@ describe('localfs shares', () => {
     await plugin.share.deleteShareInstance({ shareInstance: instance('never'), shareServer: undefined });
   });
 
-  test('access rules: rw export writable, read-only cast fails writes with EROFS as root without touching files, revert makes it writable, no rules unmounts', async () => {
+  test('access rules: rw export writable, read-only cast fails writes with EROFS as root without touching files, revert makes it writable, no rules leave an empty read-only export', async () => {
     await plugin.share.createShareInstance({ shareInstance: instance('a1'), sourceSnapshotInstance: undefined, shareServer: undefined });
     const exported = join(root, 'exports/a1');
     const data = join(root, 'pools/pool1/shares/a1/data');
-    assert.deepEqual(mountsUnder(exported), [], 'no rules: nothing mounted');
+    assert.throws(() => writeFileSync(join(exported, 'stray'), 'x'), { code: 'EROFS' }, 'no rules: a write fails instead of landing beside the share');
 
     const rw = await plugin.share.updateAccess({ shareInstance: instance('a1'), accessRules: [rule('r1', 'rw'), rule('r2', 'ro', 'cert', 'cn')], addRules: [], deleteRules: [], updateRules: [], castRulesToReadonly: false, shareServer: undefined });
     assert.equal(rw.accessRuleUpdates.r1?.state, 1, 'ip rule active');
@@ -98,8 +98,8 @@ describe('localfs shares', () => {
     assert.throws(() => writeFileSync(join(exported, 'file'), 'x'), { code: 'EROFS' }, 'all rules ro: read-only');
 
     await plugin.share.updateAccess({ shareInstance: instance('a1'), accessRules: [], addRules: [], deleteRules: [], updateRules: [], castRulesToReadonly: false, shareServer: undefined });
-    assert.deepEqual(mountsUnder(exported), [], 'no rules: unmounted');
-    assert.ok(lstatSync(exported).isDirectory());
+    assert.throws(() => writeFileSync(join(exported, 'stray'), 'x'), { code: 'EROFS' }, 'no rules: read-only again');
+    assert.deepEqual(readdirSync(exported), [], 'no rules: the data is not exported');
 
     const unknown = await ferryError(plugin.share.updateAccess({ shareInstance: instance('zz'), accessRules: [], addRules: [], deleteRules: [], updateRules: [], castRulesToReadonly: false, shareServer: undefined }));
     assert.equal(unknown.reason, 'SHARE_INSTANCE_NOT_FOUND');
