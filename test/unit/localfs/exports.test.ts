@@ -28,8 +28,8 @@ describe('localfs export state', () => {
       '',
     ].join('\n');
     assert.deepEqual(parseMountInfo(text), [
-      { mountPoint: '/', readOnly: false },
-      { mountPoint: '/srv/exports/with space', readOnly: true },
+      { mountPoint: '/', readOnly: false, source: '/dev/vda' },
+      { mountPoint: '/srv/exports/with space', readOnly: true, source: '/dev/vda' },
     ]);
   });
 });
