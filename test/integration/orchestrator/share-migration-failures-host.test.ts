@@ -56,6 +56,22 @@ describe('share migration failures: host-assisted path', () => {
     await assertSourceRestored(h, share, 'dummy2');
   });
 
+  it('the data service\'s access cannot be granted on the destination: migration_error, no data-service rule left on either back end', async (t) => {
+    const h = await startMigrationFerry(t);
+    // Both back ends accept ip access over NFS, so the copy needs an ip rule for the data node on each.
+    const nfs = { getConnectionInfo: { result: { connectionInfo: { accessMapping: { ip: { protocols: ['nfs'] } } } } } };
+    h.setRules('dummy1', nfs);
+    h.setRules('dummy2', { ...nfs, updateAccess: injected('ACCESS_BROKEN') });
+    const share = await startHost(h, 'migration_error');
+    const after = await h.ferry.getShare(share.id);
+    assert.deepEqual(await h.history(share.id), ['migration_starting', 'migration_in_progress', 'data_copying_starting', 'data_copying_error', 'migration_error']);
+    assert.equal(after.migration?.errorReason, 'ACCESS_BROKEN');
+    assert.ok(h.enteredCount('dummy1', 'updateAccess') >= 3, 'read-only cast, data-service grant, then revoke and revert on the source');
+    const source = h.dummyState('dummy1').shares[share.instances[0]!.id];
+    assert.deepEqual(source?.accessRules.map((rule) => rule.accessLevel), ['rw'], 'only the user\'s rule is enforced on the source');
+    await assertSourceRestored(h, share, 'dummy2');
+  });
+
   it('applying the share\'s rules on the destination fails at completion: destination deleted, source restored', async (t) => {
     const h = await startMigrationFerry(t);
     const share = await startHost(h, 'data_copying_completed');

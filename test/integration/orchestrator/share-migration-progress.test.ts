@@ -79,6 +79,22 @@ describe('share migration progress', () => {
     assert.deepEqual([success.taskState, success.totalProgress, success.error], ['migration_success', 100, '']);
   });
 
+  it('driver-assisted: a failing MigrationGetProgress answers the derived value and says why (Manila: 500)', async (t) => {
+    const h = await startMigrationFerry(t);
+    const hold = h.holdFile('continue');
+    h.setRules('dummy1', { migrationContinue: { holdUntilFile: hold }, migrationGetProgress: { fail: { code: 'INTERNAL', reason: 'PROGRESS_BROKEN', message: 'injected progress failure' } } });
+    const share = await prepareDummyShare(h, { snapshot: false });
+    await h.start(share.id, 'ferry@dummy2#alpha');
+    await h.entered('dummy1', 'migrationContinue');
+    const progress = await h.ferry.migrationGetProgress(share.id);
+    assert.equal(progress.taskState, 'migration_driver_in_progress');
+    assert.equal(progress.totalProgress, 0);
+    assert.match(progress.details['progress_error'] ?? '', /injected progress failure/);
+    h.release(hold);
+    await h.waitForTaskState(share.id, ['migration_driver_phase1_done', 'migration_error']);
+    assert.equal((await h.ferry.getShare(share.id)).taskState, 'migration_driver_phase1_done', 'progress failures do not touch the migration');
+  });
+
   it('host-assisted: derived 0 while starting, live copy details while copying, 100 once cancelled', async (t) => {
     const h = await startMigrationFerry(t, { dataService: { bandwidthBytesPerSecond: 256 * 1024 } });
     const connection = h.holdFile('connection');
