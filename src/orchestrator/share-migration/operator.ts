@@ -77,6 +77,7 @@ export class ShareMigrations {
     const closed = (message: string) => ({ blocker: { reason: 'DRIVER_ASSISTED_NOT_POSSIBLE', message, blocks: 'driver_assisted' as const }, answer: null });
     if (evaluation.request.forceHostAssistedMigration) return closed('force_host_assisted_migration skips the driver-assisted path');
     const backend = backendOf(evaluation.source.host);
+    const destinationBackend = backendOf(evaluation.request.destinationHost);
     const status = this.ctx.drivers.backend(backend).status();
     if (!status.identity?.capabilities.includes('SHARE_DRIVER_MIGRATION')) return closed(`source back end ${backend} does not offer driver-assisted migration`);
     const destination = { ...evaluation.source, id: `${evaluation.source.id}-check`, host: evaluation.request.destinationHost, shareTypeId: evaluation.newType.id, exportLocations: [], providerLocation: '', backendDetails: {} };
@@ -85,7 +86,7 @@ export class ShareMigrations {
       const answer = await this.ctx.drivers.backend(backend).migrationCheckCompatibility({
         source: toDriverInstance(evaluation.source, evaluation.share, sourceType),
         destination: toDriverInstance(destination, evaluation.share, evaluation.newType),
-        destinationPeer: toPeerInfo(await this.ctx.store.getBackend(evaluation.pool.backend), evaluation.pool.backend),
+        destinationPeer: toPeerInfo(await this.ctx.store.getBackend(destinationBackend), destinationBackend),
       });
       const summary = { compatible: answer.compatible, writable: answer.writable, preserveMetadata: answer.preserveMetadata, nondisruptive: answer.nondisruptive, preserveSnapshots: answer.preserveSnapshots };
       const problem = compatibilityProblem(scopeLike, answer);

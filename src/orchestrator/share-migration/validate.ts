@@ -19,7 +19,8 @@ export interface StartEvaluation {
   readonly share: Share;
   readonly source: ShareInstance;
   readonly snapshots: readonly Snapshot[];
-  readonly pool: Pool;
+  /** Undefined only for MigrationCheck, when the destination back end is down and never reported its pools. */
+  readonly pool: Pool | undefined;
   readonly newType: ShareType;
   readonly request: MigrationRequest;
   /** Same host, type and network: nothing to move. */
@@ -93,15 +94,16 @@ export async function evaluateStart(ctx: OrchestratorContext, request: Migration
   const snapshots = await ctx.store.listSnapshots(share.id);
   if (force && snapshots.length > 0) block(ferryError('SHARE_HAS_SNAPSHOTS', `share ${share.id} must not have snapshots when using host-assisted migration`, { shareId: share.id }));
   // 13: destination back end known (404) and up; ferry also needs the pool in its last report.
-  let pool: Pool;
+  let pool: Pool | undefined;
   try {
     pool = await findPool(ctx, request.host);
   } catch (error) {
     if (!(error instanceof FerryError) || error.code === 'NOT_FOUND') throw error;
     block(error);
-    const recorded = await ctx.store.getPool(request.host);
-    if (recorded === undefined) throw ferryError('POOL_NOT_FOUND', `pool ${request.host} not found (its back end never reported)`, { host: request.host });
-    pool = recorded;
+    // MigrationCheck goes on from the last report; a back end down since ferry started has none,
+    // and then the check lists BACKEND_DOWN (as start answers) without the pool's own checks,
+    // instead of failing with POOL_NOT_FOUND for a pool that may well exist.
+    pool = await ctx.store.getPool(request.host);
   }
   // 14, 15
   const sizeError = sizeProblem(newType, share.sizeGib);
@@ -121,7 +123,7 @@ export async function evaluateStart(ctx: OrchestratorContext, request: Migration
   };
   // 16
   const noop = targetNetworkId === source.shareNetworkId && newType.id === source.shareTypeId && request.host === source.host;
-  if (!noop) {
+  if (!noop && pool !== undefined) {
     // 17, then what Manila's scheduler would refuse after the 202.
     const zoneError = zoneProblem(pool, newType);
     if (zoneError) block(zoneError);

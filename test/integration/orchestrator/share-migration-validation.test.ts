@@ -115,9 +115,10 @@ describe('MigrationStart validations', () => {
     assert.deepEqual(after.instances.map((i) => i.id), [share.instances[0]!.id]);
     assert.equal(after.migration, null);
     assert.deepEqual(readdirSync(join(localfsRoot(env(), 'localfs1'), 'pools', 'pool1', 'shares')).filter((id) => id === share.instances[0]!.id), [share.instances[0]!.id]);
+    const check = await ferry.migrationCheck(migrationRequest(share.id, L1P1));
+    assert.deepEqual([check.accepted, check.noop, check.path, check.blockers], [true, true, null, []]);
     // Another pool of the same back end is a real migration.
-    const check = await ferry.migrationCheck(migrationRequest(share.id, 'ferry@localfs1#pool2'));
-    assert.equal(check.noop, false);
+    assert.equal((await ferry.migrationCheck(migrationRequest(share.id, 'ferry@localfs1#pool2'))).noop, false);
   });
 });
 
@@ -225,6 +226,21 @@ describe('MigrationCheck', () => {
     await assertUnchanged(env(), share.id, before, 'MigrationCheck');
   });
 
+  it('names the path MigrationStart then takes', async () => {
+    const { ferry, waitForTaskState } = env();
+    for (const host of [L2P1, DUMMY]) {
+      const share = await newShare(env(), L1P1);
+      const check = await ferry.migrationCheck(migrationRequest(share.id, host));
+      await ferry.migrationStart(migrationRequest(share.id, host));
+      const rest = await waitForTaskState(share.id, ['migration_driver_phase1_done', 'data_copying_completed', 'migration_error']);
+      const migration = (await ferry.getShare(share.id)).migration;
+      assert.equal(migration?.method, check.path, `${host}: ${rest} ${migration?.error ?? ''}`);
+      assert.equal(rest, check.path === 'driver_assisted' ? 'migration_driver_phase1_done' : 'data_copying_completed');
+      await ferry.migrationCancel(share.id);
+      assert.equal(await waitForTaskState(share.id, ['migration_cancelled', 'migration_error']), 'migration_cancelled');
+    }
+  });
+
   it('lists every blocker at once', async () => {
     const { ferry } = env();
     const share = await newShare(env(), L1P1, 3);
@@ -273,5 +289,9 @@ describe('a destination back end that is down', () => {
     });
     const share = await newShare(env, L1P1);
     await assertRefused(env, share.id, () => env.ferry.migrationStart(migrationRequest(share.id, DUMMY)), 'FAILED_PRECONDITION', 'BACKEND_DOWN');
+    // It never reported its pools: the check still says what start says.
+    const check = await env.ferry.migrationCheck(migrationRequest(share.id, DUMMY));
+    assert.equal(check.accepted, false);
+    assert.deepEqual(check.blockers.map((b) => [b.reason, b.blocks]), [['BACKEND_DOWN', 'migration'], ['DRIVER_ASSISTED_NOT_POSSIBLE', 'driver_assisted']]);
   });
 });
