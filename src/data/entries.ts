@@ -1,19 +1,16 @@
 /**
- * Copying one non-directory entry into a pinned destination directory: regular files
- * (incremental check, copy, verify with one retry, metadata), symlinks, hard links and special
- * files. Runs inside a worker thread; everything is synchronous.
+ * Copying one non-regular entry into a pinned destination directory (symlinks, hard links,
+ * special files), plus what every entry kind shares: the task context, clearing a destination
+ * name, and the batched exact timestamps and xattrs (meta-helper.ts). Regular files are in
+ * regular-file.ts. Runs inside a worker thread; everything is synchronous.
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import { fingerprint, formatEntry, type CheckpointAppender, type FingerprintTable } from './checkpoint.js';
-import { copyRange, hashRange, looksSparse } from './copy-file.js';
-import { at, closeQuietly, displayPath, fail, lstatAt, openSourceFile, sysFail, TaskFailure } from './fs-at.js';
-import type { PreciseTimes, TimeRecord } from './precise-times.js';
+import type { CheckpointAppender, FingerprintTable } from './checkpoint.js';
+import { at, closeQuietly, displayPath, fail, lstatAt, openDirAt, openRoot, sysFail } from './fs-at.js';
+import type { MetaHelper, MetaRecord } from './meta-helper.js';
 import { C, type SharedState } from './shared-state.js';
 import type { JobSpec } from './types.js';
-
-const { O_RDWR, O_CREAT, O_EXCL, O_NOFOLLOW } = fs.constants;
-const O_NOATIME = fs.constants.O_NOATIME ?? 0;
 
 /** Per-task worker context. */
 export interface Ctx {
@@ -21,35 +18,75 @@ export interface Ctx {
   state: SharedState;
   table: FingerprintTable | null;
   checkpoint: CheckpointAppender;
-  precise: PreciseTimes | null;
-  times: TimeRecord[];
+  helper: MetaHelper | null;
+  /** Times and xattrs to apply before the directory fds they name are closed. */
+  pending: MetaRecord[];
   specialSkipped: string[];
 }
 
-const sec = (ns: bigint): number => Number(ns) / 1e9;
+export const sec = (ns: bigint): number => Number(ns) / 1e9;
 
 /** Timestamps equal as far as this job can set them (ns with the helper, else µs). */
 export function sameTime(a: bigint, b: bigint, precise: boolean): boolean {
   return precise ? a === b : a / 1000n === b / 1000n;
 }
 
-/** Applies the pending exact timestamps; must run before the directory fds they name are closed. */
-export function flushTimes(ctx: Ctx, rel: Uint8Array): void {
-  if (ctx.times.length === 0) return;
-  const records = ctx.times;
-  ctx.times = [];
-  if (ctx.precise === null) return;
-  let failed: number;
+/** Applies the pending timestamps and xattrs; must run before the directory fds they name are closed. */
+export function flushMeta(ctx: Ctx, rel: Uint8Array): void {
+  if (ctx.pending.length === 0) return;
+  const records = ctx.pending;
+  ctx.pending = [];
+  if (ctx.helper === null) return;
+  let failed: { times: number; xattrs: number };
   try {
-    failed = ctx.precise.set(records);
+    failed = ctx.helper.apply(records, true);
   } catch (error) {
-    throw fail('COPY_FAILED', `setting exact timestamps failed: ${(error as Error).message}`, rel);
+    throw fail('COPY_FAILED', `setting exact timestamps and xattrs failed: ${(error as Error).message}`, rel);
   }
-  if (failed > 0) throw fail('COPY_FAILED', `setting exact timestamps failed for ${failed} entries below ${displayPath(rel) || '.'}`, rel);
+  if (failed.times > 0) throw fail('COPY_FAILED', `setting exact timestamps failed for ${failed.times} entries below ${displayPath(rel) || '.'}`, rel);
+  ctx.state.add(C.xattrFailures, failed.xattrs);
 }
 
-function queueTimes(ctx: Ctx, dirFd: number, name: Uint8Array, st: fs.BigIntStats): void {
-  if (ctx.precise !== null && ctx.job.preciseTimes) ctx.times.push({ dirFd, name, atimeNs: st.atimeNs, mtimeNs: st.mtimeNs });
+/**
+ * Whether an entry that is otherwise up to date needs its xattrs compared. Changing an xattr
+ * changes only the ctime, and a finished destination entry's ctime is the moment ferry last
+ * set its times or xattrs, after it had read the source's. So a source ctime strictly older
+ * than the destination's means nothing changed since: the re-run then costs no helper round
+ * trip. (A source on a server whose clock runs behind could hide an xattr-only change; a data
+ * or mtime change is still found by size and mtime.)
+ */
+export function xattrsMayDiffer(src: { ctimeNs: bigint }, dst: { ctimeNs: bigint }): boolean {
+  return src.ctimeNs >= dst.ctimeNs;
+}
+
+/**
+ * Queues the exact times (when `times`) and an xattr sync of `name` from the source directory
+ * to the destination directory. Without the helper, the caller has set µs times itself.
+ */
+export function queueMeta(ctx: Ctx, srcDirFd: number, dstDirFd: number, name: Uint8Array, st: { atimeNs: bigint; mtimeNs: bigint }, times = true): void {
+  if (ctx.helper !== null) ctx.pending.push({ srcDirFd, dstDirFd, name, atimeNs: st.atimeNs, mtimeNs: st.mtimeNs, times });
+}
+
+/** Opens the same relative directory on both sides; the caller closes both. */
+export function openPair(job: JobSpec, rel: Uint8Array): { src: number; dst: number } {
+  const srcRoot = openRoot(job.source, 'source');
+  const dstRoot = openRoot(job.destination, 'destination');
+  try {
+    const src = openDirAt(srcRoot, rel, 'source');
+    try {
+      return { src, dst: openDirAt(dstRoot, rel, 'destination') };
+    } catch (error) {
+      closeQuietly(src);
+      throw error;
+    }
+  } finally {
+    closeQuietly(srcRoot);
+    closeQuietly(dstRoot);
+  }
+}
+
+export function cancelCheck(ctx: Ctx, rel: Uint8Array): void {
+  if (ctx.state.cancelled) throw fail('CANCELLED', 'data copy cancelled', rel);
 }
 
 /**
@@ -70,140 +107,24 @@ export function clearDest(ctx: Ctx, dstDir: number, name: Uint8Array, rel: Uint8
   }
 }
 
-function fixOwnerAndMode(ctx: Ctx, fd: number, src: fs.BigIntStats, dst: fs.BigIntStats): void {
-  if (ctx.job.preserveOwnership && (src.uid !== dst.uid || src.gid !== dst.gid)) fs.fchownSync(fd, Number(src.uid), Number(src.gid));
-  if ((src.mode & 0o7777n) !== (dst.mode & 0o7777n) || ctx.job.preserveOwnership) fs.fchmodSync(fd, Number(src.mode & 0o7777n));
-}
-
-function destMatches(ctx: Ctx, src: fs.BigIntStats, dst: fs.BigIntStats | undefined): dst is fs.BigIntStats {
-  return dst !== undefined && dst.isFile() && dst.size === src.size && sameTime(dst.mtimeNs, src.mtimeNs, ctx.job.preciseTimes);
-}
-
-function applyHook(ctx: Ctx, srcDir: number, name: Uint8Array, rel: Uint8Array): void {
-  const hook = ctx.job.testHooks?.beforeOpen;
-  if (!hook || hook.path !== Buffer.from(rel).toString()) return;
-  const p = at(srcDir, name);
-  fs.rmSync(p, { force: true, recursive: true });
-  if (hook.action === 'replace-with-dir') fs.mkdirSync(p);
-  if (hook.action === 'replace-with-symlink-to-etc') fs.symlinkSync('/etc/hostname', p);
-}
-
 /**
- * Copies a regular file (whole, not split). `listed` is the lstat from the directory walk;
- * the fd's fstat is the truth for what is copied.
+ * Owner, then mode (chown clears set-id bits), then µs timestamps when there is no helper to
+ * set exact ones later. `owner` is the destination's current owner when known: a file this
+ * job just created is owned by the worker's euid/egid, and a chown to the same ids is skipped.
  */
-export function copyRegular(ctx: Ctx, srcDir: number, dstDir: number, name: Uint8Array, rel: Uint8Array, listed: fs.BigIntStats): void {
-  const { state } = ctx;
-  applyHook(ctx, srcDir, name, rel);
-  const srcFd = openSourceFile(srcDir, name, rel);
-  try {
-    const st = fs.fstatSync(srcFd, { bigint: true });
-    if (!st.isFile()) throw fail('SOURCE_UNREADABLE', `source entry ${displayPath(rel)} is no longer a regular file`, rel);
-    const size = Number(st.size);
-    if (st.size !== listed.size) state.add(C.bytesTotalAdjust, size - Number(listed.size));
-    if (skipIfCurrent(ctx, srcFd, dstDir, name, rel, st)) return;
-    for (let attempt = 1; ; attempt++) {
-      clearDest(ctx, dstDir, name, rel, lstatAt(dstDir, name));
-      if (writeFile(ctx, srcFd, dstDir, name, rel, st, attempt)) break;
-      if (attempt >= 2) throw fail('HASH_MISMATCH', `data corrupted while copying ${displayPath(rel)}: destination hash differs from the source after a retry`, rel);
-    }
-    state.add(C.filesDone, 1);
-    state.add(C.filesCopied, 1);
-    state.add(C.bytesCopied, size);
-  } finally {
-    closeQuietly(srcFd);
-  }
-}
-
-/** True (and counted as skipped) when the destination already holds this file. */
-export function skipIfCurrent(ctx: Ctx, srcFd: number, dstDir: number, name: Uint8Array, rel: Uint8Array, st: fs.BigIntStats): boolean {
-  const { job, state } = ctx;
-  const dst = lstatAt(dstDir, name);
-  if (!destMatches(ctx, st, dst)) return false;
-  let hash = '';
-  if (job.verify !== 'none') {
-    const known = ctx.table?.has(fingerprint(rel, st.size, st.mtimeNs, job.verify)) ?? false;
-    if (!known) {
-      const dstFd = fs.openSync(at(dstDir, name), fs.constants.O_RDONLY | O_NOFOLLOW | O_NOATIME);
-      try {
-        hash = hashRange(srcFd, 0, Number(st.size), job.verify, state, rel);
-        if (hashRange(dstFd, 0, Number(st.size), job.verify, state, rel) !== hash) return false;
-      } finally {
-        closeQuietly(dstFd);
-      }
-      ctx.checkpoint.add(formatEntry(rel, st.size, st.mtimeNs, hash));
-    }
-  } else if (ctx.job.checkpointPath && !(ctx.table?.has(fingerprint(rel, st.size, st.mtimeNs, job.verify)) ?? false)) {
-    ctx.checkpoint.add(formatEntry(rel, st.size, st.mtimeNs, ''));
-  }
-  if (dst.uid !== st.uid || dst.gid !== st.gid || dst.mode !== st.mode) {
-    const fd = fs.openSync(at(dstDir, name), fs.constants.O_RDONLY | O_NOFOLLOW);
-    try {
-      fixOwnerAndMode(ctx, fd, st, dst);
-    } finally {
-      closeQuietly(fd);
-    }
-  }
-  state.add(C.filesDone, 1);
-  state.add(C.filesSkipped, 1);
-  state.add(C.bytesDone, Number(st.size));
-  return true;
-}
-
-function corruptHook(ctx: Ctx, dstFd: number, rel: Uint8Array, attempt: number): void {
-  const hook = ctx.job.testHooks?.corruptAfterWrite;
-  if (!hook || hook.path !== Buffer.from(rel).toString() || attempt > hook.times) return;
-  const b = Buffer.alloc(1);
-  fs.readSync(dstFd, b, 0, 1, 0);
-  b[0] = b[0]! ^ 0xff;
-  fs.writeSync(dstFd, b, 0, 1, 0);
-}
-
-/** One attempt: returns false on a hash mismatch (the partial destination is removed). */
-function writeFile(ctx: Ctx, srcFd: number, dstDir: number, name: Uint8Array, rel: Uint8Array, st: fs.BigIntStats, attempt: number): boolean {
-  const { job, state } = ctx;
-  const counted = { bytes: 0 };
-  let dstFd = -1;
-  let ok = false;
-  try {
-    dstFd = fs.openSync(at(dstDir, name), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
-    state.setCurrent(rel);
-    const sparse = looksSparse(st);
-    let hash = '';
-    if (job.copyMethod === 'clone' && job.verify === 'none' && !sparse) {
-      fs.copyFileSync(`/proc/self/fd/${srcFd}`, `/proc/self/fd/${dstFd}`, fs.constants.COPYFILE_FICLONE);
-      counted.bytes = Number(st.size);
-      state.add(C.bytesDone, counted.bytes);
-    } else {
-      const copied = copyRange(srcFd, dstFd, 0, -1, { state, verify: job.verify, sparse, bandwidth: job.bandwidth, rel, counted });
-      if (copied.bytes !== Number(st.size)) state.add(C.bytesTotalAdjust, copied.bytes - Number(st.size));
-      if (sparse) fs.ftruncateSync(dstFd, copied.bytes);
-      hash = copied.hash;
-      corruptHook(ctx, dstFd, rel, attempt);
-      if (job.verify !== 'none' && hashRange(dstFd, 0, copied.bytes, job.verify, state, rel) !== hash) return false;
-    }
-    applyFileMeta(ctx, dstFd, st);
-    queueTimes(ctx, dstDir, name, st);
-    ctx.checkpoint.add(formatEntry(rel, st.size, st.mtimeNs, hash));
-    ok = true;
-    return true;
-  } catch (error) {
-    throw error instanceof TaskFailure ? error : sysFail(error, (error as { syscall?: string }).syscall === 'read' ? 'source' : 'destination', rel, 'copy');
-  } finally {
-    state.setCurrent(null);
-    if (dstFd >= 0) closeQuietly(dstFd);
-    if (!ok) {
-      if (dstFd >= 0) fs.rmSync(at(dstDir, name), { force: true });
-      state.add(C.bytesDone, -counted.bytes);
-    }
-  }
-}
-
-/** Owner, mode (after chown, which clears set-id bits) and timestamps of a written file. */
-export function applyFileMeta(ctx: Ctx, fd: number, st: fs.BigIntStats): void {
-  if (ctx.job.preserveOwnership) fs.fchownSync(fd, Number(st.uid), Number(st.gid));
+export function applyFileMeta(ctx: Ctx, fd: number, st: MetaSource, owner: { uid: bigint; gid: bigint } | null = null): void {
+  if (ctx.job.preserveOwnership && (owner === null || owner.uid !== st.uid || owner.gid !== st.gid)) fs.fchownSync(fd, Number(st.uid), Number(st.gid));
   fs.fchmodSync(fd, Number(st.mode & 0o7777n));
-  fs.futimesSync(fd, sec(st.atimeNs), sec(st.mtimeNs));
+  if (ctx.helper === null) fs.futimesSync(fd, sec(st.atimeNs), sec(st.mtimeNs));
+}
+
+/** The source metadata an entry's destination gets. */
+export interface MetaSource {
+  mode: bigint;
+  uid: bigint;
+  gid: bigint;
+  atimeNs: bigint;
+  mtimeNs: bigint;
 }
 
 export function copySymlink(ctx: Ctx, srcDir: number, dstDir: number, name: Uint8Array, rel: Uint8Array, st: fs.BigIntStats): void {
@@ -217,8 +138,9 @@ export function copySymlink(ctx: Ctx, srcDir: number, dstDir: number, name: Uint
   const dst = lstatAt(dstDir, name);
   const path = at(dstDir, name);
   try {
-    if (dst?.isSymbolicLink() && Buffer.compare(fs.readlinkSync(path, { encoding: 'buffer' }), target) === 0 && sameTime(dst.mtimeNs, st.mtimeNs, ctx.job.preciseTimes)) {
+    if (dst?.isSymbolicLink() && Buffer.compare(fs.readlinkSync(path, { encoding: 'buffer' }), target) === 0 && sameTime(dst.mtimeNs, st.mtimeNs, ctx.job.metaHelper)) {
       if (ctx.job.preserveOwnership && (dst.uid !== st.uid || dst.gid !== st.gid)) fs.lchownSync(path, Number(st.uid), Number(st.gid));
+      if (xattrsMayDiffer(st, dst)) queueMeta(ctx, srcDir, dstDir, name, st, false);
       state.add(C.filesDone, 1);
       state.add(C.filesSkipped, 1);
       return;
@@ -226,8 +148,8 @@ export function copySymlink(ctx: Ctx, srcDir: number, dstDir: number, name: Uint
     clearDest(ctx, dstDir, name, rel, dst);
     fs.symlinkSync(target, path);
     if (ctx.job.preserveOwnership) fs.lchownSync(path, Number(st.uid), Number(st.gid));
-    fs.lutimesSync(path, sec(st.atimeNs), sec(st.mtimeNs));
-    queueTimes(ctx, dstDir, name, st);
+    if (ctx.helper === null) fs.lutimesSync(path, sec(st.atimeNs), sec(st.mtimeNs));
+    queueMeta(ctx, srcDir, dstDir, name, st);
   } catch (error) {
     throw sysFail(error, 'destination', rel, 'create symlink');
   }
@@ -260,7 +182,7 @@ export function linkInto(ctx: Ctx, firstDir: number, firstName: Uint8Array, dstD
  * reported in specialFilesSkipped. The node is made under a temporary ASCII name through
  * /proc/<pid>/fd/<dirfd>, then renamed to its raw-byte name.
  */
-export function copySpecial(ctx: Ctx, dstDir: number, name: Uint8Array, rel: Uint8Array, st: fs.BigIntStats): void {
+export function copySpecial(ctx: Ctx, srcDir: number, dstDir: number, name: Uint8Array, rel: Uint8Array, st: fs.BigIntStats): void {
   const { state } = ctx;
   const mode = (Number(st.mode) & 0o7777).toString(8);
   let args: string[] | null = null;
@@ -275,6 +197,7 @@ export function copySpecial(ctx: Ctx, dstDir: number, name: Uint8Array, rel: Uin
   }
   const dst = lstatAt(dstDir, name);
   if (args !== null && dst !== undefined && (dst.mode & 0o170000n) === (st.mode & 0o170000n) && dst.rdev === st.rdev && dst.mode === st.mode) {
+    if (xattrsMayDiffer(st, dst)) queueMeta(ctx, srcDir, dstDir, name, st, false);
     state.add(C.filesDone, 1);
     state.add(C.filesSkipped, 1);
     return;
@@ -284,15 +207,15 @@ export function copySpecial(ctx: Ctx, dstDir: number, name: Uint8Array, rel: Uin
     const target = `/proc/${process.pid}/fd/${dstDir}/${tmp.toString()}`;
     if (tool === 'mknod') args[2] = target;
     else args.push(target);
-    const res = spawnSync(tool, tool === 'mknod' ? args : args, { stdio: 'ignore' });
+    const res = spawnSync(tool, args, { stdio: 'ignore' });
     if (res.status === 0) {
       try {
         clearDest(ctx, dstDir, name, rel, dst);
         fs.renameSync(at(dstDir, tmp), at(dstDir, name));
         const path = at(dstDir, name);
         if (ctx.job.preserveOwnership) fs.lchownSync(path, Number(st.uid), Number(st.gid));
-        fs.lutimesSync(path, sec(st.atimeNs), sec(st.mtimeNs));
-        queueTimes(ctx, dstDir, name, st);
+        if (ctx.helper === null) fs.lutimesSync(path, sec(st.atimeNs), sec(st.mtimeNs));
+        queueMeta(ctx, srcDir, dstDir, name, st);
       } catch (error) {
         fs.rmSync(at(dstDir, tmp), { force: true });
         throw sysFail(error, 'destination', rel, `create ${tool} node`);

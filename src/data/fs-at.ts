@@ -10,7 +10,7 @@
 import * as fs from 'node:fs';
 import { reasonForErrno, type DataCopyReason, type WorkerFailure } from './errors.js';
 
-const { O_RDONLY, O_DIRECTORY, O_NOFOLLOW } = fs.constants;
+const { O_RDONLY, O_DIRECTORY, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
 const O_NOATIME = fs.constants.O_NOATIME ?? 0;
 const SLASH = 0x2f;
 
@@ -57,20 +57,26 @@ export function toBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
 }
 
+// /proc/<pid> rather than /proc/self: one magic-link lookup less per path (about 1 µs of the
+// 4-5 µs an lstat costs here). The fd table is the process's, so any thread may use it.
+const FD_DIR = `/proc/${process.pid}/fd/`;
 const prefixCache = new Map<number, Buffer>();
 /** Path naming `name` inside the directory pinned by `dirFd`. */
 export function at(dirFd: number, name: Uint8Array): Buffer {
   let prefix = prefixCache.get(dirFd);
   if (prefix === undefined) {
-    prefix = Buffer.from(`/proc/self/fd/${dirFd}/`);
+    prefix = Buffer.from(`${FD_DIR}${dirFd}/`);
     prefixCache.set(dirFd, prefix);
   }
-  return Buffer.concat([prefix, name]);
+  const out = Buffer.allocUnsafe(prefix.length + name.length);
+  out.set(prefix, 0);
+  out.set(name, prefix.length);
+  return out;
 }
 
 /** Path of the directory itself, for opendir. */
 export function fdPath(fd: number): string {
-  return `/proc/self/fd/${fd}`;
+  return `${FD_DIR}${fd}`;
 }
 
 export function joinRel(dir: Uint8Array, name: Uint8Array): Buffer {
@@ -141,14 +147,18 @@ export function openDirAt(rootFd: number, rel: Uint8Array, side: 'source' | 'des
   }
 }
 
-/** Opens a source regular file without following symlinks and without touching its atime. */
+/**
+ * Opens a source regular file without following symlinks and without touching its atime.
+ * O_NONBLOCK (ignored for regular files) keeps a FIFO swapped in after the listing from
+ * blocking the open; the caller's fstat then rejects it.
+ */
 export function openSourceFile(dirFd: number, name: Uint8Array, rel: Uint8Array): number {
   const path = at(dirFd, name);
   try {
     try {
-      return fs.openSync(path, O_RDONLY | O_NOFOLLOW | O_NOATIME);
+      return fs.openSync(path, O_RDONLY | O_NOFOLLOW | O_NOATIME | O_NONBLOCK);
     } catch (error) {
-      if (O_NOATIME !== 0 && (error as NodeJS.ErrnoException).code === 'EPERM') return fs.openSync(path, O_RDONLY | O_NOFOLLOW);
+      if (O_NOATIME !== 0 && (error as NodeJS.ErrnoException).code === 'EPERM') return fs.openSync(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
       throw error;
     }
   } catch (error) {

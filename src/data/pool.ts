@@ -14,10 +14,11 @@ import { MessageChannel } from 'node:worker_threads';
 import { resolve, sep } from 'node:path';
 import { Piscina } from 'piscina';
 import { compactCheckpoint, openCheckpoint } from './checkpoint.js';
+import { describeChoice } from './copy-method.js';
 import { DataCopyCancelledError, DataCopyError, dataCopyErrorFromFailure, DestinationNotEmptyError, InvalidCopyOptionsError, type WorkerFailure } from './errors.js';
 import { C, createSharedState, SharedState } from './shared-state.js';
 import type {
-  BigFile, ChunkOk, CopyDirOk, CopyPhase, CopyProgress, CopyResult, CopyTask, CopyTreeOptions, HardLinkEntry, HardLinkGroup, JobSpec, ProbeOk, ScanOk, TaskResult,
+  BigFile, ChunkOk, CopyDirOk, CopyPhase, FileBatch, CopyProgress, CopyResult, CopyTask, CopyTreeOptions, HardLinkEntry, HardLinkGroup, JobSpec, ProbeOk, ScanOk, TaskResult,
 } from './types.js';
 
 export interface CopyPoolOptions {
@@ -34,12 +35,17 @@ export interface CopyJob {
 
 export interface CopyPool {
   copyTree(options: CopyTreeOptions, signal?: AbortSignal): CopyJob;
+  /**
+   * Resolves once the worker threads are started and their helpers run (optional: a job
+   * waits for what it needs). A benchmark calls it so worker start-up is not timed as copying.
+   */
+  ready(): Promise<void>;
   close(): Promise<void>;
 }
 
 const DEFAULT_SPLIT = 64 * 1024 * 1024;
 const CHUNK_SIZE = 16 * 1024 * 1024;
-const XATTR_NOTE = 'extended attributes (xattrs, ACLs, security labels) are not copied: Node has no xattr API and ferry adds no native addon';
+const NO_HELPER_NOTE = 'timestamps are preserved to the microsecond only and extended attributes (xattrs, ACLs, capabilities) are not copied: the perl helper is unavailable';
 
 export function createCopyPool(options: CopyPoolOptions = {}): CopyPool {
   const threads = Math.max(1, Math.floor(options.threads ?? availableParallelism()));
@@ -50,12 +56,16 @@ export function createCopyPool(options: CopyPoolOptions = {}): CopyPool {
     idleTimeout: 30_000,
   });
   let precise: Promise<boolean> | null = null;
+  const probe = (): Promise<boolean> => (precise ??= piscina.run({ kind: 'probe' }).then((r: TaskResult) => (r as ProbeOk).metaHelper).catch(() => false));
   let closed = false;
   return {
     copyTree(opts, signal) {
       if (closed) throw new InvalidCopyOptionsError('the copy pool is closed');
-      precise ??= piscina.run({ kind: 'probe' }).then((r: TaskResult) => (r as ProbeOk).preciseTimes).catch(() => false);
-      return startJob(piscina, threads, opts, precise as Promise<boolean>, signal);
+      return startJob(piscina, threads, opts, probe(), signal);
+    },
+    async ready() {
+      const metaHelper = await probe();
+      await Promise.all(Array.from({ length: threads }, () => piscina.run({ kind: 'warm', metaHelper })));
     },
     async close() {
       closed = true;
@@ -181,7 +191,7 @@ async function runJob(
   const { source, destination, checkpointPath } = await validate(options);
   const ignore = (options.ignore ?? ['lost+found']).map((n) => Buffer.from(n));
   const verify = options.verify ?? 'sha256';
-  const notes: string[] = [XATTR_NOTE];
+  const notes: string[] = [];
   let table: SharedArrayBuffer | null = null;
   let resumed = 0;
   if (checkpointPath) {
@@ -192,8 +202,8 @@ async function runJob(
   if (options.requireEmptyDestination && resumed === 0 && !(await destinationIsEmpty(destination, new Set(ignore.map((b) => b.toString('latin1')))))) {
     throw new DestinationNotEmptyError(destination);
   }
-  const preciseTimes = await precisePromise;
-  if (!preciseTimes) notes.push('timestamps are preserved to the microsecond only (exact-nanosecond helper unavailable)');
+  const metaHelper = await precisePromise;
+  if (!metaHelper) notes.push(NO_HELPER_NOTE);
   const job: JobSpec = {
     source,
     destination,
@@ -209,7 +219,7 @@ async function runJob(
     checkpointPath,
     checkpointTable: table,
     state: stateBuffer,
-    preciseTimes,
+    metaHelper,
     testHooks: options.testHooks ?? null,
   };
   const specialSkipped: string[] = [];
@@ -242,14 +252,14 @@ async function runJob(
   const finishedBig = new Set<BigFile>();
   try {
     type Item =
-      | { dir: Uint8Array }
-      | { files: Uint8Array[]; in: Uint8Array }
+      | { dir: Uint8Array; fresh: boolean }
+      | { files: FileBatch; in: Uint8Array; fresh: boolean }
       | { big: BigFile; next: { i: number }; hashes: string[]; left: { n: number } }
       | { finish: BigFile; hashes: string[] };
     const dataLinks = new Map<string, { first: Uint8Array; others: Uint8Array[] }>();
     const absorb = (r: CopyDirOk, push: (item: Item, urgent?: boolean) => void): void => {
       for (const s of r.specialSkipped) if (specialSkipped.length < 10_000) specialSkipped.push(s);
-      for (const d of r.subdirs) push({ dir: d });
+      for (const d of r.subdirs) push({ dir: d.rel, fresh: d.fresh });
       for (const l of r.hardLinks) addLink(dataLinks, l, null);
       for (const big of r.bigFiles) {
         startedBig.push(big);
@@ -262,18 +272,19 @@ async function runJob(
         else push({ big, next: { i: 0 }, hashes, left }, true);
       }
     };
-    await drain<Item>(limit, [{ dir: Buffer.alloc(0) }], async (item, push) => {
+    // The root belongs to the mount: never fresh, its entries may be up to date.
+    await drain<Item>(limit, [{ dir: Buffer.alloc(0), fresh: false }], async (item, push) => {
       if ('dir' in item) {
         const channel = new MessageChannel();
         let received = 0;
         let allReceived: () => void = () => undefined;
-        channel.port1.on('message', (names: Uint8Array[]) => {
+        channel.port1.on('message', (batch: FileBatch) => {
           received++;
-          push({ files: names, in: item.dir }, true);
+          push({ files: batch, in: item.dir, fresh: item.fresh }, true);
           allReceived();
         });
         try {
-          const r = await run<CopyDirOk>({ kind: 'copyDir', job, dir: item.dir, port: channel.port2 });
+          const r = await run<CopyDirOk>({ kind: 'copyDir', job, dir: item.dir, fresh: item.fresh, port: channel.port2 });
           // Batches travel on another port than the result: wait until all of them arrived.
           if (received < r.batchesPosted) await new Promise<void>((resolveAll) => (allReceived = () => received >= r.batchesPosted && resolveAll()));
           absorb(r, push);
@@ -281,7 +292,7 @@ async function runJob(
           channel.port1.close();
         }
       } else if ('files' in item) {
-        absorb(await run<CopyDirOk>({ kind: 'copyFiles', job, dir: item.in, names: item.files }), push);
+        absorb(await run<CopyDirOk>({ kind: 'copyFiles', job, dir: item.in, fresh: item.fresh, names: item.files.names, kinds: item.files.kinds }), push);
       } else if ('big' in item) {
         const index = item.next.i++;
         if (item.next.i < item.big.chunks) push(item, true);
@@ -317,6 +328,10 @@ async function runJob(
   checkCancelled();
 
   if (checkpointPath) await compactCheckpoint(checkpointPath);
+  const xattrFailures = state.get(C.xattrFailures);
+  if (xattrFailures > 0) notes.push(`${xattrFailures} extended attributes could not be set on the destination (not supported there, or trusted.*/security.* without root)`);
+  const choice = job.copyMethod === 'auto' ? describeChoice(state) : null;
+  if (choice !== null) notes.push(choice);
   return {
     filesCopied: state.get(C.filesCopied),
     filesSkipped: state.get(C.filesSkipped),

@@ -28,8 +28,15 @@ export const C = {
   bandwidthNextNs: 7,
   /** Date.now() of the last checkpoint fsync. */
   lastCheckpointSyncMs: 8,
+  /** Extended attributes the destination refused (unsupported, or trusted.* without root). */
+  xattrFailures: 9,
+  /** copyMethod 'auto': nanoseconds and bytes measured per method (see copy-method.ts). */
+  readWriteNs: 10,
+  readWriteBytes: 11,
+  offloadNs: 12,
+  offloadBytes: 13,
 } as const;
-const COUNTERS = 9;
+const COUNTERS = 14;
 
 const BIG_OFFSET = INT_WORDS * 4 + ((8 - ((INT_WORDS * 4) % 8)) % 8);
 const NAMES_OFFSET = BIG_OFFSET + COUNTERS * 8;

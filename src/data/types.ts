@@ -29,7 +29,12 @@ export interface CopyTreeOptions {
   bandwidthBytesPerSecond?: number;
   /** chown entries to the source owner; default: when running as root. */
   preserveOwnership?: boolean;
-  /** 'readwrite' (default, fastest measured on ext4) or 'clone' (reflink/copy_file_range; only when not verifying and the file is not sparse). */
+  /**
+   * How whole files are copied when not verifying (verification always reads and writes):
+   * 'auto' (default) measures the read/write loop against copy_file_range on the job's own
+   * files and uses the faster; 'readwrite'; or 'clone' (reflink where the filesystem can,
+   * else copy_file_range). Sparse files and chunks of split files always use read/write.
+   */
   copyMethod?: CopyMethod;
   /** Files larger than this are split into chunks copied by several workers; default 64 MiB. */
   splitThresholdBytes?: number;
@@ -72,7 +77,7 @@ export interface CopyResult {
   entriesRemoved: number;
   /** Source-relative paths of sockets and other special files that were not recreated. */
   specialFilesSkipped: string[];
-  /** Things the caller should know (e.g. xattrs not copied, timestamps rounded to microseconds). */
+  /** Things the caller should know (e.g. xattrs the destination refused, timestamps rounded to microseconds, what copyMethod auto chose). */
   notes: string[];
   durationMs: number;
 }
@@ -100,15 +105,21 @@ export interface JobSpec {
   checkpointTable: SharedArrayBuffer | null;
   /** Counters, cancel flag and current-file slots; see shared-state.ts. */
   state: SharedArrayBuffer;
-  /** Set exact nanosecond timestamps through the helper (probed by the pool). */
-  preciseTimes: boolean;
+  /** The perl helper works here (probed by the pool): exact nanosecond timestamps and xattrs. */
+  metaHelper: boolean;
   testHooks: CopyTestHooks | null;
 }
 
 export interface ScanTask { kind: 'scan'; job: JobSpec; dir: Uint8Array }
 /** `port` receives `Uint8Array[]` batches of names the worker hands off for copyFiles tasks. */
-export interface CopyDirTask { kind: 'copyDir'; job: JobSpec; dir: Uint8Array; port: MessagePort | null }
-export interface CopyFilesTask { kind: 'copyFiles'; job: JobSpec; dir: Uint8Array; names: Uint8Array[] }
+/** `fresh`: this job created the destination directory, so no entry in it can be up to date yet. */
+export interface CopyDirTask { kind: 'copyDir'; job: JobSpec; dir: Uint8Array; fresh: boolean; port: MessagePort | null }
+/** A batch of one directory's names; `kinds[i]` is the listing's type of `names[i]` (see EntryKind). */
+export interface CopyFilesTask { kind: 'copyFiles'; job: JobSpec; dir: Uint8Array; fresh: boolean; names: Uint8Array[]; kinds: Uint8Array }
+/** What a batch posted through a copyDir task's port carries. */
+export interface FileBatch { names: Uint8Array[]; kinds: Uint8Array }
+/** Entry type from the directory listing: regular file, or anything else (lstat decides). */
+export const enum EntryKind { File = 1, Other = 0 }
 export interface ChunkTask { kind: 'chunk'; job: JobSpec; file: BigFile; index: number }
 export interface FinishBigTask { kind: 'finishBig'; job: JobSpec; file: BigFile; chunkHashes: string[] }
 export interface LinksTask { kind: 'links'; job: JobSpec; groups: HardLinkGroup[] }
@@ -116,7 +127,9 @@ export interface MetaTask { kind: 'meta'; job: JobSpec; dir: Uint8Array }
 /** Removes destination files of a failed or cancelled job that were never completed. */
 export interface CleanupTask { kind: 'cleanup'; job: JobSpec; rels: Uint8Array[] }
 export interface ProbeTask { kind: 'probe' }
-export type CopyTask = ScanTask | CopyDirTask | CopyFilesTask | ChunkTask | FinishBigTask | LinksTask | MetaTask | CleanupTask | ProbeTask;
+/** Loads the worker's modules and starts its helper ahead of the first job. */
+export interface WarmTask { kind: 'warm'; metaHelper: boolean }
+export type CopyTask = ScanTask | CopyDirTask | CopyFilesTask | ChunkTask | FinishBigTask | LinksTask | MetaTask | CleanupTask | ProbeTask | WarmTask;
 
 /** A regular file to copy in chunks; the worker that found it already created and sized the destination. */
 export interface BigFile {
@@ -139,9 +152,10 @@ export interface HardLinkEntry { rel: Uint8Array; dev: bigint; ino: bigint; size
 export interface HardLinkGroup { first: Uint8Array; others: Uint8Array[] }
 
 export interface ScanOk { ok: true; bytes: number; files: number; subdirs: Uint8Array[]; hardLinks: HardLinkEntry[] }
+export interface SubDir { rel: Uint8Array; fresh: boolean }
 export interface CopyDirOk {
   ok: true;
-  subdirs: Uint8Array[];
+  subdirs: SubDir[];
   bigFiles: BigFile[];
   hardLinks: HardLinkEntry[];
   specialSkipped: string[];
@@ -150,5 +164,5 @@ export interface CopyDirOk {
 }
 export interface ChunkOk { ok: true; hash: string }
 export interface PlainOk { ok: true; specialSkipped?: string[] }
-export interface ProbeOk { ok: true; preciseTimes: boolean }
+export interface ProbeOk { ok: true; metaHelper: boolean }
 export type TaskResult = ScanOk | CopyDirOk | ChunkOk | PlainOk | ProbeOk | WorkerFailure;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { createCopyPool, DataCopyError, type CopyPool, type CopyProgress, type CopyTreeOptions } from '../../../src/data/index.js';
-import { buildFidelityTree, describeTree, diffTrees, tempDir } from './tree-helper.js';
+import { buildFidelityTree, describeTree, diffTrees, setXattr, tempDir, xattrTool } from './tree-helper.js';
 
 let pool: CopyPool;
 const dirs: string[] = [];
@@ -54,7 +54,7 @@ function whenProgress(progress: () => CopyProgress, predicate: (p: CopyProgress)
 }
 
 describe('copyTree fidelity', () => {
-  it('copies every kind of entry so an independent walk finds the trees identical', async () => {
+  it('copies every kind of entry so an independent walk finds the trees identical', async (t) => {
     const { source, destination } = roots();
     buildFidelityTree(source);
     const before = describeTree(source);
@@ -71,6 +71,13 @@ describe('copyTree fidelity', () => {
     assert.deepEqual(result.specialFilesSkipped, []);
     const sparse = fs.statSync(join(destination, 'sparse.img'));
     assert.ok(sparse.blocks * 512 < sparse.size / 4, 'sparse file stays sparse');
+    if (xattrTool()) {
+      // The comparison above includes xattrs; make sure it did not pass on two empty sets.
+      const regular = describeTree(destination).get(Buffer.from('regular.txt').toString('hex'));
+      assert.equal(regular?.xattrs?.['user.ferry.note'], Buffer.from('hello xattr').toString('hex'));
+      if (process.getuid?.() === 0) assert.ok(describeTree(destination).get(Buffer.from('secret').toString('hex'))?.xattrs?.['trusted.ferry.root-only']);
+      assert.deepEqual(result.notes, []);
+    } else t.diagnostic('python3 is missing: xattrs were not checked');
   });
 
   it('reports 100 for an empty tree only when done', async () => {
@@ -155,6 +162,13 @@ describe('copyTree incremental sync, mirror and verification', () => {
 
     fs.writeFileSync(join(source, 'regular.txt'), 'changed content');
     fs.rmSync(join(source, 'dir/sub/deeper'), { recursive: true });
+    if (xattrTool()) {
+      // Only the source's ctime changes: the re-run must still bring the xattrs in step.
+      setXattr(join(source, 'hard-a'), 'user.ferry.linked', Buffer.from('changed'));
+      setXattr(join(source, 'sparse.img'), 'user.ferry.sparse', null);
+      setXattr(join(source, 'dir/sub'), 'user.ferry.dir', Buffer.from('changed on a directory'));
+      setXattr(join(source, 'empty'), 'user.ferry.new', Buffer.from('added'));
+    }
     fs.writeFileSync(join(destination, 'extraneous'), 'x');
     const noMirror = await pool.copyTree({ source, destination, verify: 'none' }).done;
     assert.equal(noMirror.filesCopied, 1);
@@ -221,6 +235,7 @@ describe('copyTree incremental sync, mirror and verification', () => {
     const data = Buffer.alloc(5 * 1024 * 1024 + 123);
     for (let i = 0; i < data.length; i += 4096) data[i] = i % 251;
     fs.writeFileSync(join(source, 'big'), data);
+    if (xattrTool()) setXattr(join(source, 'big'), 'user.ferry.chunked', Buffer.from('x'));
     const ckpt = join(temp('ckpt'), 'ckpt');
     const r = await pool.copyTree({ source, destination, splitThresholdBytes: 1024 * 1024, checkpointPath: ckpt }).done;
     assert.equal(r.bytesCopied, data.length);

@@ -2,7 +2,7 @@
  * Test helper: an independent description of a tree (shares no code with src/data), so the
  * fidelity tests compare the engine's output against what the filesystem says.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,6 +20,45 @@ export interface EntryInfo {
   blocks?: string;
   linkGroup?: string;
   rdev?: string;
+  /** name -> hex value, when python3 can read xattrs here (see xattrTool). */
+  xattrs?: Record<string, string>;
+}
+
+// xattrs are read and written with python3's os.*xattr (Node has no xattr API), which shares
+// nothing with the engine's perl helper.
+const PY_DUMP = `
+import os, sys, json
+root = os.fsencode(sys.argv[1]); out = {}
+def visit(path, rel):
+    names = os.listxattr(path, follow_symlinks=False)
+    if names: out[rel.hex()] = {n: os.getxattr(path, n, follow_symlinks=False).hex() for n in sorted(names)}
+for dirpath, dirs, files in os.walk(root):
+    for name in dirs + files:
+        p = os.path.join(dirpath, name)
+        visit(p, os.path.relpath(p, root))
+print(json.dumps(out))
+`;
+const PY_SET = `
+import os, sys
+if len(sys.argv) > 3: os.setxattr(os.fsencode(sys.argv[1]), sys.argv[2], bytes.fromhex(sys.argv[3]), follow_symlinks=False)
+else: os.removexattr(os.fsencode(sys.argv[1]), sys.argv[2], follow_symlinks=False)
+`;
+
+let xattrToolChecked: boolean | undefined;
+/** True when python3 is here to read and set xattrs for the tests. */
+export function xattrTool(): boolean {
+  xattrToolChecked ??= spawnSync('python3', ['-c', 'import os; os.listxattr'], { stdio: 'ignore' }).status === 0;
+  return xattrToolChecked;
+}
+
+/** Sets (or, with value null, removes) one xattr without following a symlink. */
+export function setXattr(path: string, name: string, value: Buffer | null): void {
+  execFileSync('python3', ['-c', PY_SET, path, name, ...(value === null ? [] : [value.toString('hex')])]);
+}
+
+function dumpXattrs(root: string): Record<string, Record<string, string>> {
+  if (!xattrTool()) return {};
+  return JSON.parse(execFileSync('python3', ['-c', PY_DUMP, root], { encoding: 'utf8' })) as Record<string, Record<string, string>>;
 }
 
 function typeOf(st: fs.BigIntStats): string {
@@ -66,6 +105,10 @@ export function describeTree(root: string, options: { blocks?: boolean } = {}): 
     }
   };
   walk(Buffer.from(root), null);
+  for (const [rel, attrs] of Object.entries(dumpXattrs(root))) {
+    const info = out.get(rel);
+    if (info !== undefined) info.xattrs = attrs;
+  }
   // Replace inode identities (which differ between trees) by the sorted set of names sharing it.
   for (const info of out.values()) {
     if (info.linkGroup !== undefined) info.linkGroup = [...byInode.get(info.linkGroup)!].sort().join(',');
@@ -131,6 +174,14 @@ export function buildFidelityTree(root: string): void {
     fs.chownSync(p('regular.txt'), 1234, 5678);
     fs.lchownSync(p('link-rel'), 4321, 8765);
     fs.chownSync(p('dir/sub'), 99, 99);
+  }
+  if (xattrTool()) {
+    setXattr(p('regular.txt'), 'user.ferry.note', Buffer.from('hello xattr'));
+    setXattr(p('regular.txt'), 'user.ferry.binary', Buffer.from([0, 0xff, 0x10, 0]));
+    setXattr(p('dir/sub'), 'user.ferry.dir', Buffer.from('on a directory'));
+    setXattr(p('hard-a'), 'user.ferry.linked', Buffer.alloc(3000, 0x61));
+    setXattr(p('sparse.img'), 'user.ferry.sparse', Buffer.from('s'));
+    if (process.getuid?.() === 0) setXattr(p('secret'), 'trusted.ferry.root-only', Buffer.from('t'));
   }
   touchNs(p('regular.txt'), 1_500_000_000, 123_456_789);
   touchNs(p('link-rel'), 1_400_000_000, 987_654_321, true);
