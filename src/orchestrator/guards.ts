@@ -20,7 +20,9 @@ export function assertStatus(share: Share, primary: ShareInstance | undefined, a
 export function assertAccessChangeable(share: Share, instances: readonly ShareInstance[]): void {
   for (const instance of instances) {
     if (instance.host === '' || TRANSITIONAL_STATUSES.has(instance.status) || instance.status === 'error') {
-      throw ferryError('SHARE_BUSY', `access rules of share ${share.id} cannot change while instance ${instance.id} is ${instance.status}`, { shareId: share.id, shareInstanceId: instance.id, status: instance.status });
+      // Busy only while an action runs; an instance in error (or unplaced) needs repair, not patience.
+      const reason = TRANSITIONAL_STATUSES.has(instance.status) ? 'SHARE_BUSY' : 'INVALID_SHARE_STATUS';
+      throw ferryError(reason, `access rules of share ${share.id} cannot change while instance ${instance.id} is ${instance.status}`, { shareId: share.id, shareInstanceId: instance.id, status: instance.status });
     }
   }
 }

@@ -6,7 +6,7 @@
  * source its writable export back.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { AccessRuleView } from '../../../src/orchestrator/ferry-api.js';
@@ -70,6 +70,9 @@ describe('access rules during migration between localfs back ends', () => {
     assert.equal(destination.castRulesToReadonly, false);
     assert.equal(destination.accessRulesStatus, 'active');
     await assertRulesOn(env(), shareId, destination.id);
+    const recorded = JSON.parse(readFileSync(join(destination.providerLocation, 'instance.json'), 'utf8')) as { accessRules: { type: string; to: string; level: string }[] };
+    assert.deepEqual(recorded.accessRules.map((r) => `${r.type} ${r.to} ${r.level}`).sort(), EXPECTED_RULES, 'the driver enforces the users\' rules only: the data service\'s are gone');
+    assert.ok(!existsSync(sourceExport), 'the source export went with the source');
     const destinationExport = exportDir(env(), 'localfs2', destination.id);
     assert.equal(readFileSync(join(destinationExport, 'before'), 'utf8'), 'x');
     assert.equal(tryWrite(join(destinationExport, 'after'), 'written'), undefined, 'the rw rule holds on the destination');

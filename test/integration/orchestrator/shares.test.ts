@@ -151,6 +151,23 @@ describe('shares, share types and share networks', () => {
     assert.ok(!(await ferry.listShareNetworks()).some((n) => n.id === network.id));
   });
 
+  it('access rules: validated, unique, and not changed on a share in error', async () => {
+    const { ferry } = env();
+    const share = await newShare(env(), L1P1);
+    const rule = await ferry.grantAccess({ shareId: share.id, accessType: 'ip', accessTo: '10.1.0.0/16', accessLevel: 'rw' });
+    assert.equal(rule.state, 'active');
+    await rejectsWith(ferry.grantAccess({ shareId: share.id, accessType: 'ip', accessTo: '10.1.0.0/16', accessLevel: 'ro' }), 'ALREADY_EXISTS', 'ALREADY_EXISTS');
+    await rejectsWith(ferry.grantAccess({ shareId: share.id, accessType: 'ip', accessTo: 'not-an-ip', accessLevel: 'rw' }), 'INVALID_ARGUMENT', 'INVALID_FIELD');
+    await rejectsWith(ferry.grantAccess({ shareId: share.id, accessType: 'ip', accessTo: '10.2.0.1', accessLevel: 'rx' as 'rw' }), 'INVALID_ARGUMENT', 'INVALID_FIELD');
+    await rejectsWith(ferry.revokeAccess(share.id, 'no-such-rule'), 'NOT_FOUND', 'ACCESS_RULE_NOT_FOUND');
+    await ferry.resetStatus(share.id, 'error');
+    await assertRefused(env(), share.id, () => ferry.grantAccess({ shareId: share.id, accessType: 'user', accessTo: 'bob', accessLevel: 'ro' }), 'FAILED_PRECONDITION', 'INVALID_SHARE_STATUS');
+    await assertRefused(env(), share.id, () => ferry.revokeAccess(share.id, rule.id), 'FAILED_PRECONDITION', 'INVALID_SHARE_STATUS');
+    await ferry.resetStatus(share.id, 'available');
+    await ferry.revokeAccess(share.id, rule.id);
+    assert.deepEqual(await ferry.listAccessRules(share.id), []);
+  });
+
   it('reset_status and reset_task_state accept only their values', async () => {
     const { ferry } = env();
     const share = await newShare(env(), L1P1);
