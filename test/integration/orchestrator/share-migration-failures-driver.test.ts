@@ -117,6 +117,21 @@ describe('share migration failures: driver-assisted path', () => {
     assert.ok(h.enteredCount('dummy1', 'migrationContinue') >= 4, 'two failed polls, then two that advance 50% each');
   });
 
+  it('MigrationComplete UNAVAILABLE (peer or plugin restarting) is retried as the contract says: the cut-over still succeeds', async (t) => {
+    const h = await startMigrationFerry(t, { progressStep: 100 });
+    h.setRules('dummy1', { migrationComplete: { fail: { code: 'UNAVAILABLE', reason: 'PEER_UNAVAILABLE' }, failTimes: 2 } });
+    const share = await prepareDummyShare(h, { snapshot: false });
+    await h.start(share.id, 'ferry@dummy2#alpha', { writable: true });
+    await h.waitForTaskState(share.id, ['migration_driver_phase1_done', 'migration_error']);
+    await h.ferry.migrationComplete(share.id);
+    await h.waitForTaskState(share.id, ['migration_success', 'migration_error']);
+    const after = await h.ferry.getShare(share.id);
+    assert.equal(after.taskState, 'migration_success', after.migration?.error);
+    assert.equal(h.enteredCount('dummy1', 'migrationComplete'), 3);
+    assert.equal(after.host, 'ferry@dummy2#alpha');
+    assert.equal(readFileSync(join(dataDirOf(after.instances[0]!), 'a'), 'utf8'), 'alpha');
+  });
+
   it('MigrationComplete raises: both instances and their snapshots in error, migration_error, destination record kept', async (t) => {
     const h = await startMigrationFerry(t, { progressStep: 100 });
     h.setRules('dummy1', { migrationComplete: injected('COMPLETE_BROKEN') });
