@@ -6,7 +6,7 @@
  * source its writable export back.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { AccessRuleView } from '../../../src/orchestrator/ferry-api.js';
@@ -108,6 +108,27 @@ describe('access rules during migration between localfs back ends', () => {
     const destinationExport = exportDir(env(), 'localfs2', destination.id);
     assert.equal(readFileSync(join(destinationExport, 'during-phase1'), 'utf8'), 'late', 'the final sync carried the phase-1 write');
     assert.equal(tryWrite(join(destinationExport, 'after')), undefined);
+  });
+});
+
+describe('access rules while a host-assisted copy runs', () => {
+  // A bandwidth limit keeps the copy in data_copying_in_progress long enough to look at it.
+  const env = sharedTestFerry({ dataService: { bandwidthBytesPerSecond: 1024 * 1024 } });
+
+  it('the source export is read-only during data_copying_in_progress and writable again after a cancel', async () => {
+    const { ferry, waitForTaskState } = env();
+    const { shareId, sourceId } = await shareWithRules(env(), L1P1);
+    const share = await ferry.getShare(shareId);
+    writeFileSync(join(dataDir(share.instances[0]!), 'big'), Buffer.alloc(3 * 1024 * 1024, 7));
+    await ferry.migrationStart(migrationRequest(shareId, L2P1, { forceHostAssistedMigration: true }));
+    assert.equal(await waitForTaskState(shareId, ['data_copying_in_progress', 'data_copying_completed', 'migration_error']), 'data_copying_in_progress');
+    assert.equal(await castOf(env(), shareId, sourceId), true);
+    assert.ok(READ_ONLY.includes(tryWrite(join(exportDir(env(), 'localfs1', sourceId), 'during-copy')) ?? ''));
+    await ferry.migrationCancel(shareId);
+    assert.equal(await waitForTaskState(shareId, ['migration_cancelled', 'migration_error']), 'migration_cancelled');
+    assert.equal(await castOf(env(), shareId, sourceId), false);
+    await assertRulesOn(env(), shareId, sourceId);
+    assert.equal(tryWrite(join(exportDir(env(), 'localfs1', sourceId), 'after-cancel')), undefined);
   });
 });
 
