@@ -163,8 +163,10 @@ describe('share migration watch', () => {
     const share = await prepareDummyShare(h, { snapshot: false });
     await h.start(share.id, 'ferry@dummy2#alpha');
     await h.entered('dummy1', 'migrationContinue');
+    let released = false;
     const events = await collect(h, share.id, async (event) => {
-      if (event.taskState !== 'migration_driver_in_progress' || h.enteredCount('dummy1', 'migrationContinue') > 1) return;
+      if (event.taskState !== 'migration_driver_in_progress' || released) return;
+      released = true;
       // A slow consumer: phase 1 ends while it still handles this event.
       h.release(hold);
       await h.waitForTaskState(share.id, ['migration_driver_phase1_done', 'migration_error']);
