@@ -7,6 +7,7 @@ import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import type { DataPort, RunningShareCopy, ShareCopyJob, ShareCopyProgress, ShareCopyResult } from '../orchestrator/data-port.js';
 import { createCopyPool, type CopyJob, type CopyPool } from './index.js';
+import { copyRootMetadata } from './root-metadata.js';
 import { reachShare, unmountShare, type MountSettings } from './share-mount.js';
 
 export interface DataServiceOptions extends MountSettings {
@@ -49,6 +50,8 @@ export function createDataService(options: DataServiceOptions): DataPort {
               signal,
             );
             const result = await engine.done;
+            // The engine leaves the roots alone; a share's root mode, owner and times are its own.
+            await copyRootMetadata(source.root, destination.root);
             log.info({ filesCopied: result.filesCopied, filesSkipped: result.filesSkipped, bytesCopied: result.bytesCopied, durationMs: result.durationMs }, 'data copy finished');
             return { filesCopied: result.filesCopied, filesSkipped: result.filesSkipped, bytesCopied: result.bytesCopied, notes: result.notes };
           } finally {

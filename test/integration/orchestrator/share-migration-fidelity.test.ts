@@ -46,7 +46,7 @@ describe('file fidelity of localfs migrations', () => {
     assert.deepEqual(withoutRoot(after), withoutRoot(before));
   });
 
-  it('host-assisted: the share root keeps its mode and mtime', { todo: 'src/data/share-copy.ts copies the entries below the roots only: the destination root keeps the mode and times its driver created it with (localfs driver-assisted copies them)' }, () => {
+  it('host-assisted: the share root keeps its mode and mtime', () => {
     assert.ok(hostAssisted);
     assert.deepEqual(hostAssisted.after['.'], hostAssisted.before['.']);
   });
