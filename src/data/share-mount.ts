@@ -4,7 +4,7 @@
  * data service does the same with its mount/unmount templates, section 3.2).
  */
 import { execFile } from 'node:child_process';
-import { mkdir, rmdir } from 'node:fs/promises';
+import { mkdir, readFile, realpath, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { DataCopyError } from './errors.js';
@@ -64,6 +64,15 @@ export async function reachShare(settings: MountSettings, endpoint: ShareEndpoin
   const path = mountPointOf(settings, endpoint);
   const values = { path, export: exportPath(endpoint), options: settings.mountOptions[endpoint.shareProto.toLowerCase()] ?? '' };
   await mkdir(path, { recursive: true });
+  // A copy that died with its process (kill -9 of the daemon) left the share mounted here, and
+  // a resumed copy comes back to the same path. Mounting again would stack a second mount that
+  // the release undoes, leaving the first behind for good; so undo the leftover first.
+  if ((await isMountPoint(path)) === true) {
+    const warning = await unmountShare(settings, endpoint, { keepDirectory: true });
+    if (warning !== undefined || (await isMountPoint(path)) !== false) {
+      throw new DataCopyError('COPY_FAILED', `the ${side} share instance ${endpoint.shareInstanceId} is still mounted at ${path} by an earlier run and could not be unmounted${warning ? `: ${warning}` : ''}`, '');
+    }
+  }
   try {
     await runArgv(render(connection.mountArgv, values), connection.mountEnvironment);
   } catch (error) {
@@ -73,18 +82,53 @@ export async function reachShare(settings: MountSettings, endpoint: ShareEndpoin
   return { root: path, release: () => unmountShare(settings, endpoint) };
 }
 
-/** Unmounts a mount point left by reachShare; returns a warning instead of throwing. */
-export async function unmountShare(settings: MountSettings, endpoint: ShareEndpoint): Promise<string | undefined> {
+/**
+ * Unmounts a mount point left by reachShare; returns a warning instead of throwing. Where
+ * /proc/self/mountinfo tells, it unmounts only what is mounted and repeats while mounts are
+ * stacked there (left by a run that died); otherwise it runs the unmount command once.
+ */
+export async function unmountShare(settings: MountSettings, endpoint: ShareEndpoint, options: { keepDirectory?: boolean } = {}): Promise<string | undefined> {
   const connection = endpoint.connection;
   if (connection.localPath !== '' || connection.unmountArgv.length === 0) return undefined;
   const path = mountPointOf(settings, endpoint);
   let warning: string | undefined;
-  try {
-    await runArgv(render(connection.unmountArgv, { path, export: exportPath(endpoint), options: '' }), connection.mountEnvironment);
-  } catch (error) {
-    warning = `unmount of ${path} failed: ${(error as Error).message}`;
+  for (let attempt = 0; attempt < MAX_STACKED_MOUNTS; attempt++) {
+    const mounted = await isMountPoint(path);
+    if (mounted === false) break;
+    try {
+      await runArgv(render(connection.unmountArgv, { path, export: exportPath(endpoint), options: '' }), connection.mountEnvironment);
+    } catch (error) {
+      warning = `unmount of ${path} failed: ${(error as Error).message}`;
+      break;
+    }
+    if (mounted === undefined) break;
   }
   // rmdir only removes an empty directory, so a still-mounted share is never touched.
-  await rmdir(path).catch(() => undefined);
+  if (!options.keepDirectory) await rmdir(path).catch(() => undefined);
   return warning;
+}
+
+/** How many stacked mounts unmountShare undoes at one mount point before it gives up. */
+const MAX_STACKED_MOUNTS = 8;
+
+/**
+ * Whether `path` is a mount point in this process's mount namespace, from /proc/self/mountinfo
+ * (a bind mount keeps the device number, so stat cannot tell); false for a missing path,
+ * undefined where mountinfo cannot be read or the path cannot be resolved.
+ */
+async function isMountPoint(path: string): Promise<boolean | undefined> {
+  let resolved: string;
+  try {
+    resolved = await realpath(path);
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOENT' ? false : undefined;
+  }
+  let table: string;
+  try {
+    table = await readFile('/proc/self/mountinfo', 'utf8');
+  } catch {
+    return undefined;
+  }
+  // Field 5 is the mount point, with space, tab, newline and backslash as octal escapes.
+  return table.split('\n').some((line) => line.split(' ')[4]?.replace(/\\([0-7]{3})/g, (_m, octal: string) => String.fromCharCode(parseInt(octal, 8))) === resolved);
 }
