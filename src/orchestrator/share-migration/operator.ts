@@ -7,7 +7,7 @@ import type { MigrationPhase } from '../../domain/migration-phases.js';
 import type { ShareMigration } from '../../domain/resources.js';
 import { isBusy, type TaskState } from '../../domain/statuses.js';
 import type { OrchestratorContext } from '../context.js';
-import { ferryError } from '../errors.js';
+import { ferryError, invalidField } from '../errors.js';
 import type { MigrationCheckResult, MigrationProgress, MigrationStartRequest, MigrationStartResult, ShareView, WatchOptions } from '../ferry-api.js';
 import { validateResettableTaskState } from '../shares.js';
 import { loadShareView, requireShare } from '../views.js';
@@ -216,6 +216,11 @@ export class ShareMigrations {
       const migration = (await ctx.store.listMigrations({ shareId, active: true }))[0];
       const at = ctx.now();
       const phase = migration && taskState !== null && isBusy(taskState) ? phaseFor(taskState, migration) : undefined;
+      // Manila lets a reset put a migration on the other path's states; ferry would then drive a
+      // step that never began (poll a driver that never started, copy for a driver migration).
+      if (migration && taskState !== null && isBusy(taskState) && !fitsPath(taskState, migration)) {
+        throw invalidField('task_state', `${taskState} does not belong to migration ${migration.id}'s ${migration.method ?? 'undecided'} path`, 'INVALID_TASK_STATE', { migrationId: migration.id });
+      }
       const entry = await ctx.store.transaction(async (tx) => {
         await tx.updateShare(shareId, { taskState, updatedAt: at });
         if (migration === undefined) return undefined;
@@ -241,6 +246,13 @@ export class ShareMigrations {
     }
     return loadShareView(ctx, shareId);
   }
+}
+
+/** Whether a busy task_state belongs to the migration's path (the common states fit both). */
+function fitsPath(taskState: TaskState, migration: ShareMigration): boolean {
+  if (taskState.startsWith('migration_driver_')) return migration.method === 'driver_assisted';
+  if (taskState.startsWith('data_copying_')) return migration.method === 'host_assisted';
+  return true;
 }
 
 /** The phase whose step runs in `taskState`, for a migration whose path is known. */

@@ -85,6 +85,10 @@ describe('share migration reset_task_state', () => {
     // Written on the back end after the first copy: only a second copy brings it over.
     writeFileSync(join(dataDirOf((await h.instances(share.id)).source!), 'late'), 'late');
 
+    // A state of the other path is refused: ferry would poll a driver migration that never began.
+    await assertFerryError(h.ferry.resetTaskState(share.id, 'migration_driver_in_progress'), 'INVALID_ARGUMENT', 'INVALID_TASK_STATE');
+    assert.equal((await h.ferry.getShare(share.id)).taskState, 'data_copying_completed');
+
     await h.ferry.resetTaskState(share.id, 'data_copying_starting');
     const history = await waitForHistoryLength(h, share.id, COPIED.length + 4);
     assert.deepEqual(history, [...COPIED, 'data_copying_starting', 'data_copying_in_progress', 'data_copying_completing', 'data_copying_completed']);
