@@ -15,6 +15,8 @@
  *   E      driver_cancel at phase1_done              dummy1 MigrationCancel
  *   F      migration_completing (host_complete)      dummy1 DeleteShareInstance of the source
  *   G      host_rollback of a cancel after the copy  dummy2 DeleteShareInstance of the destination
+ *   J      driver_rollback after MigrationContinue   dummy1 MigrationCancel (ferry's clean-up of the
+ *          failed (migration_driver_in_progress)     destination; J's hold replaces E's in the rules)
  *   H      migration_driver_phase1_done (resting)    -
  *   I      data_copying_completed (resting)          -
  */
@@ -22,11 +24,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ShareStatus } from '../../../src/contract/gen/ferry/admin/v1/enums.js';
 import type { Share } from '../../../src/contract/gen/ferry/admin/v1/share.js';
+import { MigrationCheckRequest } from '../../../src/contract/gen/ferry/admin/v1/share_migration.js';
 import type { AdminClient } from '../../helpers/admin-client.js';
-import { createDaemonFixture, destinationOf, filesOf, taskStateName, until, waitForTaskState, type DaemonFixture, type DaemonProcess, type DummyName, type DummyRules } from '../../helpers/daemon-process.js';
+import { createDaemonFixture, destinationOf, filesOf, taskStateName, until, waitForTaskState, type DaemonFixture, type DaemonProcess, type DummyName, type DummyRule } from '../../helpers/daemon-process.js';
 import { assertSameTree, createShareWith, D1, D2, history, readTree, startMigration, type FileFacts } from '../../helpers/daemon-migration.js';
 
-const KEYS = ['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H', 'I'] as const;
+const KEYS = ['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H', 'I', 'J'] as const;
 type Key = (typeof KEYS)[number];
 
 /** The held call of each share caught mid-step: back end, method, and its hold file's name. */
@@ -38,10 +41,11 @@ const HELD: Partial<Record<Key, { backend: DummyName; method: string }>> = {
   E: { backend: 'dummy1', method: 'migrationCancel' },
   F: { backend: 'dummy1', method: 'deleteShareInstance' },
   G: { backend: 'dummy2', method: 'deleteShareInstance' },
+  J: { backend: 'dummy1', method: 'migrationCancel' },
 };
 
 /** The order in which the shares are caught in their steps (each hold stays while the next is set). */
-const HOLD_ORDER = ['F', 'G', 'C', 'E', 'B', 'A', 'D'] as const;
+const HOLD_ORDER = ['F', 'G', 'C', 'E', 'J', 'B', 'A', 'D'] as const;
 
 describe('daemon kill -9 while migration steps run (dummy back ends)', () => {
   const cleanups: (() => unknown)[] = [];
@@ -66,12 +70,12 @@ describe('daemon kill -9 while migration steps run (dummy back ends)', () => {
       originals.set(key, readTree(filesOf(share.instances[0]!)));
     }
     const id = (key: Key) => shares.get(key)!.id;
-    const rules: Record<DummyName, Record<string, { holdUntilFile: string }>> = { dummy1: {}, dummy2: {} };
+    const rules: Record<DummyName, Record<string, DummyRule>> = { dummy1: {}, dummy2: {} };
     /** Holds `key`'s call from now on, runs `action`, and waits until the dummy entered that call. */
     const holdWhile = async (key: Key, action: () => Promise<unknown>) => {
       const { backend, method } = HELD[key]!;
       rules[backend][method] = { holdUntilFile: fx.holdFile(key) };
-      fx.setRules(backend, rules[backend] as DummyRules);
+      fx.setRules(backend, rules[backend]);
       const seen = fx.enteredCount(backend, method);
       await action();
       await fx.entered(backend, method, seen + 1);
@@ -89,11 +93,24 @@ describe('daemon kill -9 while migration steps run (dummy back ends)', () => {
       G: () => c.shares.migrationCancel({ shareId: id('G') }),
       C: () => c.shares.migrationComplete({ shareId: id('C') }),
       E: () => c.shares.migrationCancel({ shareId: id('E') }),
+      // Phase 1 fails (MigrationContinue raises: no fallback, Manila 2.6) while nothing else
+      // polls; the rollback's MigrationCancel is held.
+      J: async () => {
+        rules.dummy1.migrationContinue = { fail: { code: 'INTERNAL', reason: 'BACKEND_ERROR', message: 'injected continue failure' } };
+        fx.setRules('dummy1', rules.dummy1);
+        await startMigration(c, id('J'), D2);
+      },
       B: () => startMigration(c, id('B'), D2),
       A: () => startMigration(c, id('A'), D2),
       D: () => startMigration(c, id('D'), D2, { forceHostAssistedMigration: true }),
     };
-    for (const key of HOLD_ORDER) await holdWhile(key, actions[key]);
+    for (const key of HOLD_ORDER) {
+      await holdWhile(key, actions[key]);
+      if (key === 'J') {
+        delete rules.dummy1.migrationContinue;
+        fx.setRules('dummy1', rules.dummy1);
+      }
+    }
     for (const key of KEYS) {
       const share = (await c.shares.getShare({ shareId: id(key) })).share!;
       killedIn.set(key, { taskState: taskStateName(share.taskState), phase: share.migration?.phase ?? '' });
@@ -226,14 +243,27 @@ describe('daemon kill -9 while migration steps run (dummy back ends)', () => {
     await assertSourceServes('I', done);
   });
 
-  it('no share is left busy, and no migration passed through an error', async () => {
-    const resting = ['migration_success', 'migration_cancelled'];
+  it('J: killed while the failed driver attempt is rolled back: the clean-up runs again, migration_error, source intact, a new migration is accepted', async () => {
+    assert.deepEqual(killedIn.get('J'), { taskState: 'migration_driver_in_progress', phase: 'driver_rollback' });
+    const done = await waitForTaskState(client, id('J'), ['migration_error', 'migration_cancelled', 'migration_success']);
+    assert.equal(taskStateName(done.taskState), 'migration_error');
+    assert.match(done.migration?.error ?? '', /injected continue failure/);
+    await assertSourceServes('J', done);
+    assert.equal(fx.dummyState('dummy2').shares[destinations.get('J')!], undefined, 'nothing of the destination on dummy2');
+    // migration_error rests: the operator may simply try again.
+    const check = await client.shares.migrationCheck(MigrationCheckRequest.fromPartial({ shareId: id('J'), host: D2, writable: false, preserveMetadata: false, preserveSnapshots: false, nondisruptive: false }));
+    assert.equal(check.accepted, true, JSON.stringify(check.blockers));
+  });
+
+  it('no share is left busy, and only J, whose driver failed, passed through an error', async () => {
     for (const key of KEYS) {
       const share = (await client.shares.getShare({ shareId: id(key) })).share!;
+      const resting = key === 'J' ? ['migration_error'] : ['migration_success', 'migration_cancelled'];
       assert.ok(resting.includes(taskStateName(share.taskState)), `share ${key} is ${taskStateName(share.taskState)}`);
       assert.equal(share.migration?.active, false, `share ${key}'s migration is over`);
+      assert.ok(share.instances.every((instance) => instance.status === ShareStatus.SHARE_STATUS_AVAILABLE), `share ${key}'s instances are available`);
       const passed = await history(client, id(key));
-      assert.ok(!passed.includes('migration_error') && !passed.includes('data_copying_error'), `share ${key}: ${passed.join(' > ')}`);
+      if (key !== 'J') assert.ok(!passed.includes('migration_error') && !passed.includes('data_copying_error'), `share ${key}: ${passed.join(' > ')}`);
     }
   });
 });
