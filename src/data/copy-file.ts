@@ -11,9 +11,13 @@ import { createHasher, type Hasher } from './verify.js';
 import type { VerifyAlgorithm } from './types.js';
 
 export const BLOCK = 4096;
-export const CHUNK = 1024 * 1024;
-/** Piece size when verifying: small enough that the read-back still finds it in L2. */
-const VERIFY_PIECE = 256 * 1024;
+/**
+ * The per-thread buffer and the piece size of every read/write. 256 KiB stays in the core's
+ * L2, so the write (and the hash and the read-back) find the bytes the read just copied in;
+ * measured on the 4 x 256 MiB set, a 1 MiB buffer cost 2.0-2.5 CPU-s against 0.8-0.9 (and
+ * 2.2-3.5 s wall against 0.65-1.2).
+ */
+export const CHUNK = 256 * 1024;
 const ZERO = Buffer.alloc(BLOCK);
 let ioBuffer: Buffer | null = null;
 
@@ -56,7 +60,7 @@ function cancelled(rel: Uint8Array): Error {
 /**
  * Copies [offset, offset+length) from src to dst, stopping early at the source's EOF. When
  * verifying, the source is hashed as read and each piece is read back from the destination
- * right after it is written, while it is still in the CPU caches, into a second hash: one
+ * right after it is written, while it is still in L2, into a second hash: one
  * buffer, no second open and no second pass over the file. In sparse mode the destination
  * must already have its final size, so the holes read back as zeros.
  */
@@ -64,13 +68,12 @@ export function copyRange(srcFd: number, dstFd: number, offset: number, length: 
   const buf = buffer();
   const hasher: Hasher | null = opts.verify === 'none' ? null : createHasher(opts.verify);
   const readBack: Hasher | null = opts.verify === 'none' ? null : createHasher(opts.verify);
-  const piece = opts.verify === 'none' ? CHUNK : VERIFY_PIECE;
   let pos = offset;
   const end = offset + length;
   let first = true;
   while (pos < end) {
     if (opts.state.cancelled) throw cancelled(opts.rel);
-    const want = Math.min(piece, end - pos);
+    const want = Math.min(CHUNK, end - pos);
     let n: number;
     try {
       n = fs.readSync(srcFd, buf, 0, want, pos);
