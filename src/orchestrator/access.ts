@@ -100,11 +100,15 @@ export async function castRulesToReadOnly(ctx: OrchestratorContext, instanceId: 
   await requireActive(ctx, instanceId, await syncInstanceAccess(ctx, instanceId, signal));
 }
 
-/** Undoes a read-only cast; a no-op for an instance that is not cast. */
+/**
+ * Undoes a read-only cast; a no-op for an instance that is not cast. A revert cut short by a
+ * crash (kill -9 between clearing the flag and the driver's UpdateAccess) left the flag cleared
+ * but the rules syncing and the back end read-only: a re-run syncs again instead of returning.
+ */
 export async function revertReadOnly(ctx: OrchestratorContext, instanceId: string, signal?: AbortSignal): Promise<void> {
   const instance = await ctx.store.getShareInstance(instanceId);
-  if (instance === undefined || !instance.castRulesToReadonly) return;
-  await ctx.store.updateShareInstance(instanceId, { castRulesToReadonly: false, updatedAt: ctx.now() });
+  if (instance === undefined || (!instance.castRulesToReadonly && instance.accessRulesStatus !== 'syncing')) return;
+  if (instance.castRulesToReadonly) await ctx.store.updateShareInstance(instanceId, { castRulesToReadonly: false, updatedAt: ctx.now() });
   await requireActive(ctx, instanceId, await syncInstanceAccess(ctx, instanceId, signal));
 }
 

@@ -17,19 +17,22 @@
  *   G      host_rollback of a cancel after the copy  dummy2 DeleteShareInstance of the destination
  *   J      driver_rollback after MigrationContinue   dummy1 MigrationCancel (ferry's clean-up of the
  *          failed (migration_driver_in_progress)     destination; J's hold replaces E's in the rules)
+ *   K      data_copying_starting (data_copy)         dummy2 GetConnectionInfo, before the data service reaches it
+ *   L      host_rollback of a cancel after the copy  dummy1 UpdateAccess reverting the source's read-only cast
+ *          (to localfs1, whose deletion of the destination is not held)
  *   H      migration_driver_phase1_done (resting)    -
  *   I      data_copying_completed (resting)          -
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ShareStatus } from '../../../src/contract/gen/ferry/admin/v1/enums.js';
+import { AccessRulesStatus, ShareStatus } from '../../../src/contract/gen/ferry/admin/v1/enums.js';
 import type { Share } from '../../../src/contract/gen/ferry/admin/v1/share.js';
 import { MigrationCheckRequest } from '../../../src/contract/gen/ferry/admin/v1/share_migration.js';
 import type { AdminClient } from '../../helpers/admin-client.js';
 import { createDaemonFixture, destinationOf, filesOf, taskStateName, until, waitForTaskState, type DaemonFixture, type DaemonProcess, type DummyName, type DummyRule } from '../../helpers/daemon-process.js';
-import { assertSameTree, createShareWith, D1, D2, history, readTree, startMigration, type FileFacts } from '../../helpers/daemon-migration.js';
+import { assertSameTree, createShareWith, D1, D2, L1P1, history, readTree, startMigration, type FileFacts } from '../../helpers/daemon-migration.js';
 
-const KEYS = ['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H', 'I', 'J'] as const;
+const KEYS = ['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H', 'I', 'J', 'K', 'L'] as const;
 type Key = (typeof KEYS)[number];
 
 /** The held call of each share caught mid-step: back end, method, and its hold file's name. */
@@ -42,10 +45,12 @@ const HELD: Partial<Record<Key, { backend: DummyName; method: string }>> = {
   F: { backend: 'dummy1', method: 'deleteShareInstance' },
   G: { backend: 'dummy2', method: 'deleteShareInstance' },
   J: { backend: 'dummy1', method: 'migrationCancel' },
+  K: { backend: 'dummy2', method: 'getConnectionInfo' },
+  L: { backend: 'dummy1', method: 'updateAccess' },
 };
 
 /** The order in which the shares are caught in their steps (each hold stays while the next is set). */
-const HOLD_ORDER = ['F', 'G', 'C', 'E', 'J', 'B', 'A', 'D'] as const;
+const HOLD_ORDER = ['F', 'G', 'C', 'E', 'J', 'B', 'A', 'K', 'D', 'L'] as const;
 
 describe('daemon kill -9 while migration steps run (dummy back ends)', () => {
   const cleanups: (() => unknown)[] = [];
@@ -84,8 +89,9 @@ describe('daemon kill -9 while migration steps run (dummy back ends)', () => {
     // Phase 1 without holds: C, E, H driver-assisted; F, G, I host-assisted.
     for (const key of ['C', 'E', 'H'] as const) await startMigration(c, id(key), D2);
     for (const key of ['F', 'G', 'I'] as const) await startMigration(c, id(key), D2, { forceHostAssistedMigration: true });
+    await startMigration(c, id('L'), L1P1, { forceHostAssistedMigration: true });
     for (const key of ['C', 'E', 'H'] as const) await waitForTaskState(c, id(key), ['migration_driver_phase1_done']);
-    for (const key of ['F', 'G', 'I'] as const) await waitForTaskState(c, id(key), ['data_copying_completed']);
+    for (const key of ['F', 'G', 'I', 'L'] as const) await waitForTaskState(c, id(key), ['data_copying_completed']);
 
     // Then each caught in its step, one hold at a time (a held call keeps waiting when the rules change).
     const actions: Record<(typeof HOLD_ORDER)[number], () => Promise<unknown>> = {
@@ -102,7 +108,9 @@ describe('daemon kill -9 while migration steps run (dummy back ends)', () => {
       },
       B: () => startMigration(c, id('B'), D2),
       A: () => startMigration(c, id('A'), D2),
+      K: () => startMigration(c, id('K'), D2, { forceHostAssistedMigration: true }),
       D: () => startMigration(c, id('D'), D2, { forceHostAssistedMigration: true }),
+      L: () => c.shares.migrationCancel({ shareId: id('L') }),
     };
     for (const key of HOLD_ORDER) {
       await holdWhile(key, actions[key]);
@@ -150,6 +158,8 @@ describe('daemon kill -9 while migration steps run (dummy back ends)', () => {
     const now = share.instances[0]!;
     assert.equal(now.status, ShareStatus.SHARE_STATUS_AVAILABLE, 'the source is available');
     assert.equal(now.castRulesToReadonly, false, 'the read-only cast is reverted');
+    assert.equal(now.accessRulesStatus, AccessRulesStatus.ACCESS_RULES_STATUS_ACTIVE, 'the source\'s rules are in force');
+    assert.equal((fx.dummyState('dummy1').shares[source.id] as { readOnly: boolean } | undefined)?.readOnly, false, 'dummy1 no longer enforces read-only');
     assert.equal(share.host, source.host);
     assertSameTree(readTree(filesOf(now)), originals.get(key)!, `share ${key}'s source`);
     assert.equal(fx.dummyState('dummy1').shares[source.id] !== undefined, true, 'the source is still on dummy1');
@@ -241,6 +251,22 @@ describe('daemon kill -9 while migration steps run (dummy back ends)', () => {
     const done = await finish('I', 'cancel', 'data_copying_completed');
     assert.equal(taskStateName(done.taskState), 'migration_cancelled', done.migration?.error);
     await assertSourceServes('I', done);
+  });
+
+  it('K: killed in data_copying_starting while the data service asks how to reach the destination: asked again, the copy runs, complete works', async () => {
+    assert.deepEqual(killedIn.get('K'), { taskState: 'data_copying_starting', phase: 'data_copy' });
+    const done = await finish('K', 'complete', 'data_copying_completed');
+    assert.equal(taskStateName(done.taskState), 'migration_success', done.migration?.error);
+    assertMigrated('K', done, { mtimes: true });
+    const rules = (await client.shares.listAccessRules({ shareId: id('K') })).accessRules;
+    assert.deepEqual(rules.map((rule) => [rule.accessTo, rule.forDataService]), [['10.0.0.1', false]], 'only the user\'s rule is left; the data service\'s is gone');
+  });
+
+  it('L: killed while a rollback reverts the source\'s read-only cast: the revert is sent again, the source is writable', async () => {
+    assert.deepEqual(killedIn.get('L'), { taskState: 'data_copying_completed', phase: 'host_rollback' });
+    const done = await waitForTaskState(client, id('L'), ['migration_cancelled', 'migration_error']);
+    assert.equal(taskStateName(done.taskState), 'migration_cancelled', done.migration?.error);
+    await assertSourceServes('L', done);
   });
 
   it('J: killed while the failed driver attempt is rolled back: the clean-up runs again, migration_error, source intact, a new migration is accepted', async () => {
