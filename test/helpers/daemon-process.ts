@@ -101,6 +101,8 @@ export interface DaemonFixture {
   release(holdFile: string): void;
   /** Whether `pid` is a live process of this fixture (a plugin or daemon it started; not a reused pid). */
   isOurs(pid: number): boolean;
+  /** Changes a dummy's state file (only while its plugin is not running), atomically. */
+  editDummyState(backend: DummyName, edit: (state: { shares: Record<string, unknown> }) => void): void;
   /** What a dummy holds (its state file). */
   dummyState(backend: DummyName): { shares: Record<string, unknown>; migrations: Record<string, { phase: string; progress: number }> };
   localfsRoot(backend: LocalfsName): string;
@@ -337,6 +339,13 @@ export function createDaemonFixture(t: { after(fn: () => unknown): void }, initi
     holdFile: (name) => join(dir, `hold-${name}`),
     release: (file) => writeFileSync(file, ''),
     dummyState: (backend) => JSON.parse(readFileSync(join(dummyPaths(backend).root, 'state.json'), 'utf8')) as ReturnType<DaemonFixture['dummyState']>,
+    editDummyState(backend, edit) {
+      const file = join(dummyPaths(backend).root, 'state.json');
+      const state = JSON.parse(readFileSync(file, 'utf8')) as { shares: Record<string, unknown> };
+      edit(state);
+      writeFileSync(`${file}.tmp`, JSON.stringify(state));
+      renameSync(`${file}.tmp`, file);
+    },
     localfsRoot: (backend) => join(dir, backend),
   };
 }

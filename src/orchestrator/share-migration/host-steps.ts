@@ -4,7 +4,8 @@
  * its driver. A copy interrupted by a crash resumes from its checkpoint (Manila marks it
  * data_copying_error).
  */
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { applyShareRulesTo, castRulesToReadOnly } from '../access.js';
 import type { OrchestratorContext } from '../context.js';
 import type { ShareCopyJob } from '../data-port.js';
@@ -114,10 +115,17 @@ function superseded(): StepResult {
 /** 2.7 host-assisted: rules on the destination, switch-over, source deleted through its driver. */
 export async function completeHost(ctx: OrchestratorContext, scope: MigrationScope, runtime: StepRuntime): Promise<StepResult> {
   const destination = requireDestination(scope);
-  try {
-    await applyShareRulesTo(ctx, scope.share.id, destination.id, runtime.signal);
-  } catch (error) {
-    return { event: { type: 'host_failed' }, error };
+  // The cut-over below (destination available, source inactive, then the source deleted) is the
+  // point of no return. A re-run after a crash past it must not fail into host_rollback, which
+  // deletes the destination while the source's data may already be gone (kill -9 during the
+  // source's deletion). The rules were applied before the cut-over: go on from there.
+  const cutOver = destination.status === 'available';
+  if (!cutOver) {
+    try {
+      await applyShareRulesTo(ctx, scope.share.id, destination.id, runtime.signal);
+    } catch (error) {
+      return { event: { type: 'host_failed' }, error };
+    }
   }
   await ctx.store.transaction(async (tx) => {
     const at = ctx.now();
@@ -136,9 +144,16 @@ export async function completeHost(ctx: OrchestratorContext, scope: MigrationSco
       await deleteInstanceThroughDriver(ctx, refreshed.share, refreshed.source, runtime.signal);
     } catch (error) {
       await finishShareAttributes(ctx, refreshed);
+      await forgetCheckpoint(ctx, scope.migration.id);
       return { event: { type: 'source_delete_failed' }, error: ferryError('INVALID_SHARE_STATUS', `the share now lives on ${destination.host}, but its source instance ${refreshed.source.id} could not be deleted (${describe(error).message}); delete it when its back end is healthy`, { shareInstanceId: refreshed.source.id }, [], error) };
     }
   }
   await finishShareAttributes(ctx, refreshed);
+  await forgetCheckpoint(ctx, scope.migration.id);
   return { event: { type: 'completed' } };
+}
+
+/** The copy's checkpoint is of no use once the share lives on the destination (rollbackHost removes it too). */
+async function forgetCheckpoint(ctx: OrchestratorContext, migrationId: string): Promise<void> {
+  await rm(dirname(checkpointPathOf(ctx, migrationId)), { recursive: true, force: true });
 }

@@ -142,6 +142,7 @@ describe('daemon kill -9 while data is copied (localfs back ends)', () => {
     assert.deepEqual(done.instances.map((instance) => instance.status), [ShareStatus.SHARE_STATUS_AVAILABLE]);
     assertSameTree(readTree(filesOf(done.instances[0]!)), originals.get('host')!, 'the migrated share');
     assert.equal(existsSync(filesOf(hostShare.instances[0]!)), false, 'the source data is gone');
+    assert.equal(existsSync(join(fx.dataDir, 'migrations', done.migration!.id)), false, 'the copy\'s checkpoint is removed');
   });
 
   it('driver-assisted: polling resumes after the kill in migration_driver_in_progress, phase 1 ends, complete works', async () => {

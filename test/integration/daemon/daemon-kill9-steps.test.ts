@@ -20,10 +20,15 @@
  *   K      data_copying_starting (data_copy)         dummy2 GetConnectionInfo, before the data service reaches it
  *   L      host_rollback of a cancel after the copy  dummy1 UpdateAccess reverting the source's read-only cast
  *          (to localfs1, whose deletion of the destination is not held)
+ *   M      migration_completing (host_complete)      as F (M's hold replaces F's in the rules), but the
+ *          past the cut-over                         source's deletion finished on dummy1 before the kill
+ *                                                    (done by the test while the daemon is down), and
+ *                                                    dummy2's UpdateAccess is UNAVAILABLE after the restart
  *   H      migration_driver_phase1_done (resting)    -
  *   I      data_copying_completed (resting)          -
  */
 import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { AccessRulesStatus, ShareStatus } from '../../../src/contract/gen/ferry/admin/v1/enums.js';
 import type { Share } from '../../../src/contract/gen/ferry/admin/v1/share.js';
@@ -32,7 +37,7 @@ import type { AdminClient } from '../../helpers/admin-client.js';
 import { createDaemonFixture, destinationOf, filesOf, taskStateName, until, waitForTaskState, type DaemonFixture, type DaemonProcess, type DummyName, type DummyRule } from '../../helpers/daemon-process.js';
 import { assertSameTree, createShareWith, D1, D2, L1P1, history, readTree, startMigration, type FileFacts } from '../../helpers/daemon-migration.js';
 
-const KEYS = ['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H', 'I', 'J', 'K', 'L'] as const;
+const KEYS = ['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H', 'I', 'J', 'K', 'L', 'M'] as const;
 type Key = (typeof KEYS)[number];
 
 /** The held call of each share caught mid-step: back end, method, and its hold file's name. */
@@ -47,10 +52,11 @@ const HELD: Partial<Record<Key, { backend: DummyName; method: string }>> = {
   J: { backend: 'dummy1', method: 'migrationCancel' },
   K: { backend: 'dummy2', method: 'getConnectionInfo' },
   L: { backend: 'dummy1', method: 'updateAccess' },
+  M: { backend: 'dummy1', method: 'deleteShareInstance' },
 };
 
 /** The order in which the shares are caught in their steps (each hold stays while the next is set). */
-const HOLD_ORDER = ['F', 'G', 'C', 'E', 'J', 'B', 'A', 'K', 'D', 'L'] as const;
+const HOLD_ORDER = ['F', 'M', 'G', 'C', 'E', 'J', 'B', 'A', 'K', 'D', 'L'] as const;
 
 describe('daemon kill -9 while migration steps run (dummy back ends)', () => {
   const cleanups: (() => unknown)[] = [];
@@ -64,6 +70,7 @@ describe('daemon kill -9 while migration steps run (dummy back ends)', () => {
   const destinations = new Map<Key, string>();
   const afterRestart = new Map<Key, string>();
   let orphans: number[] = [];
+  const reentered = new Map<Key, boolean>();
 
   before(async () => {
     fx = createDaemonFixture({ after: (fn) => cleanups.push(fn) });
@@ -88,14 +95,15 @@ describe('daemon kill -9 while migration steps run (dummy back ends)', () => {
 
     // Phase 1 without holds: C, E, H driver-assisted; F, G, I host-assisted.
     for (const key of ['C', 'E', 'H'] as const) await startMigration(c, id(key), D2);
-    for (const key of ['F', 'G', 'I'] as const) await startMigration(c, id(key), D2, { forceHostAssistedMigration: true });
+    for (const key of ['F', 'G', 'I', 'M'] as const) await startMigration(c, id(key), D2, { forceHostAssistedMigration: true });
     await startMigration(c, id('L'), L1P1, { forceHostAssistedMigration: true });
     for (const key of ['C', 'E', 'H'] as const) await waitForTaskState(c, id(key), ['migration_driver_phase1_done']);
-    for (const key of ['F', 'G', 'I', 'L'] as const) await waitForTaskState(c, id(key), ['data_copying_completed']);
+    for (const key of ['F', 'G', 'I', 'L', 'M'] as const) await waitForTaskState(c, id(key), ['data_copying_completed']);
 
     // Then each caught in its step, one hold at a time (a held call keeps waiting when the rules change).
     const actions: Record<(typeof HOLD_ORDER)[number], () => Promise<unknown>> = {
       F: () => c.shares.migrationComplete({ shareId: id('F') }),
+      M: () => c.shares.migrationComplete({ shareId: id('M') }),
       G: () => c.shares.migrationCancel({ shareId: id('G') }),
       C: () => c.shares.migrationComplete({ shareId: id('C') }),
       E: () => c.shares.migrationCancel({ shareId: id('E') }),
@@ -131,6 +139,14 @@ describe('daemon kill -9 while migration steps run (dummy back ends)', () => {
     await until(() => plugins.every((pid) => !fx.isOurs(pid)), () => 'the killed daemon\'s plugins to exit', 15_000).catch(() => undefined);
     orphans = plugins.filter((pid) => fx.isOurs(pid));
 
+    // M: the source's deletion on dummy1 completed just before the kill (the dummy's own
+    // handler would remove its record and data), so only the destination holds M's files.
+    fx.editDummyState('dummy1', (state) => delete state.shares[shares.get('M')!.instances[0]!.id]);
+    rmSync(filesOf(shares.get('M')!.instances[0]!), { recursive: true, force: true });
+    // The restarted dummy2 is not ready to apply access rules yet (until C's hold is released).
+    rules.dummy2.updateAccess = { fail: { code: 'UNAVAILABLE', message: 'injected: dummy2 is not ready' } };
+    fx.setRules('dummy2', rules.dummy2);
+
     const entered = Object.fromEntries(HOLD_ORDER.map((key) => [key, fx.enteredCount(HELD[key]!.backend, HELD[key]!.method)]));
     second = await fx.start();
     client = second.client;
@@ -140,7 +156,12 @@ describe('daemon kill -9 while migration steps run (dummy back ends)', () => {
     // share's step (C's MigrationUpdateModel hold delays F's completion), never the other way.
     for (const key of [...HOLD_ORDER].reverse()) {
       const held = HELD[key]!;
-      await fx.entered(held.backend, held.method, entered[key]! + 1);
+      if (key === 'C') {
+        delete rules.dummy2.updateAccess;
+        fx.setRules('dummy2', rules.dummy2);
+      }
+      // Asserted by each share's test, after its outcome (which says more when this fails).
+      reentered.set(key, await fx.entered(held.backend, held.method, entered[key]! + 1, 10_000).then(() => true, () => false));
       fx.release(fx.holdFile(key));
     }
   });
@@ -150,6 +171,9 @@ describe('daemon kill -9 while migration steps run (dummy back ends)', () => {
   });
 
   const id = (key: Key) => shares.get(key)!.id;
+
+  /** The held call of the step `key` was caught in reached the new plugin process: the step ran again. */
+  const assertRanAgain = (key: Key) => assert.equal(reentered.get(key), true, `share ${key}'s interrupted ${HELD[key]!.method} was not called again after the restart`);
 
   /** The matrix's rolled-back row: only the source is left, available, rules no longer read-only, files as they were. */
   async function assertSourceServes(key: Key, share: Share): Promise<void> {
@@ -191,6 +215,7 @@ describe('daemon kill -9 while migration steps run (dummy back ends)', () => {
     const done = await finish('A', 'complete', 'migration_driver_phase1_done');
     assert.equal(taskStateName(done.taskState), 'migration_success', done.migration?.error);
     assertMigrated('A', done, { mtimes: false });
+    assertRanAgain('A');
   });
 
   it('B: killed in migration_driver_starting during MigrationStart: the start is sent again, phase 1 ends, cancel works', async () => {
@@ -198,6 +223,7 @@ describe('daemon kill -9 while migration steps run (dummy back ends)', () => {
     const done = await finish('B', 'cancel', 'migration_driver_phase1_done');
     assert.equal(taskStateName(done.taskState), 'migration_cancelled', done.migration?.error);
     await assertSourceServes('B', done);
+    assertRanAgain('B');
   });
 
   it('C: killed in migration_completing after the driver\'s cut-over: the replayed complete finishes the migration', async () => {
@@ -205,6 +231,7 @@ describe('daemon kill -9 while migration steps run (dummy back ends)', () => {
     const done = await waitForTaskState(client, id('C'), ['migration_success', 'migration_error']);
     assert.equal(taskStateName(done.taskState), 'migration_success', done.migration?.error);
     assertMigrated('C', done, { mtimes: false });
+    assertRanAgain('C');
   });
 
   it('D: killed in migration_in_progress while the destination is created: created again, the copy runs, complete works', async () => {
@@ -212,6 +239,7 @@ describe('daemon kill -9 while migration steps run (dummy back ends)', () => {
     const done = await finish('D', 'complete', 'data_copying_completed');
     assert.equal(taskStateName(done.taskState), 'migration_success', done.migration?.error);
     assertMigrated('D', done, { mtimes: true });
+    assertRanAgain('D');
   });
 
   it('E: killed while the driver cancels: the cancel is sent again and the source is restored', async () => {
@@ -219,6 +247,7 @@ describe('daemon kill -9 while migration steps run (dummy back ends)', () => {
     const done = await waitForTaskState(client, id('E'), ['migration_cancelled', 'migration_error']);
     assert.equal(taskStateName(done.taskState), 'migration_cancelled', done.migration?.error);
     await assertSourceServes('E', done);
+    assertRanAgain('E');
   });
 
   it('F: killed in migration_completing while the source is deleted: the deletion finishes, migration_success', async () => {
@@ -226,6 +255,7 @@ describe('daemon kill -9 while migration steps run (dummy back ends)', () => {
     const done = await waitForTaskState(client, id('F'), ['migration_success', 'migration_error']);
     assert.equal(taskStateName(done.taskState), 'migration_success', done.migration?.error);
     assertMigrated('F', done, { mtimes: true });
+    assertRanAgain('F');
   });
 
   it('G: killed during the rollback of a cancel after the copy: the destination is deleted, the source restored', async () => {
@@ -235,6 +265,7 @@ describe('daemon kill -9 while migration steps run (dummy back ends)', () => {
     await assertSourceServes('G', done);
     assert.notEqual(destinations.get('G'), '');
     assert.equal(fx.dummyState('dummy2').shares[destinations.get('G')!], undefined, 'the destination is gone from dummy2');
+    assertRanAgain('G');
   });
 
   it('H: killed resting in migration_driver_phase1_done: still resting after the restart; complete works', async () => {
@@ -260,6 +291,7 @@ describe('daemon kill -9 while migration steps run (dummy back ends)', () => {
     assertMigrated('K', done, { mtimes: true });
     const rules = (await client.shares.listAccessRules({ shareId: id('K') })).accessRules;
     assert.deepEqual(rules.map((rule) => [rule.accessTo, rule.forDataService]), [['10.0.0.1', false]], 'only the user\'s rule is left; the data service\'s is gone');
+    assertRanAgain('K');
   });
 
   it('L: killed while a rollback reverts the source\'s read-only cast: the revert is sent again, the source is writable', async () => {
@@ -267,6 +299,15 @@ describe('daemon kill -9 while migration steps run (dummy back ends)', () => {
     const done = await waitForTaskState(client, id('L'), ['migration_cancelled', 'migration_error']);
     assert.equal(taskStateName(done.taskState), 'migration_cancelled', done.migration?.error);
     await assertSourceServes('L', done);
+    assertRanAgain('L');
+  });
+
+  it('M: killed past the cut-over after the source was deleted: completes even though applying rules fails now; the destination is kept', async () => {
+    assert.deepEqual(killedIn.get('M'), { taskState: 'migration_completing', phase: 'host_complete' });
+    const done = await waitForTaskState(client, id('M'), ['migration_success', 'migration_error', 'migration_cancelled']);
+    assert.equal(taskStateName(done.taskState), 'migration_success', done.migration?.error);
+    assertMigrated('M', done, { mtimes: true });
+    assertRanAgain('M');
   });
 
   it('J: killed while the failed driver attempt is rolled back: the clean-up runs again, migration_error, source intact, a new migration is accepted', async () => {
@@ -279,6 +320,7 @@ describe('daemon kill -9 while migration steps run (dummy back ends)', () => {
     // migration_error rests: the operator may simply try again.
     const check = await client.shares.migrationCheck(MigrationCheckRequest.fromPartial({ shareId: id('J'), host: D2, writable: false, preserveMetadata: false, preserveSnapshots: false, nondisruptive: false }));
     assert.equal(check.accepted, true, JSON.stringify(check.blockers));
+    assertRanAgain('J');
   });
 
   it('no share is left busy, and only J, whose driver failed, passed through an error', async () => {
