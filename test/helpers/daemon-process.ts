@@ -192,7 +192,8 @@ export function createDaemonFixture(t: { after(fn: () => unknown): void }, initi
       ...(options.mountTemplates ? { share_mount_template: ['mount', '--bind', '{export}', '{path}'], share_unmount_template: ['umount', '{path}'] } : {}),
     });
     const dummy = (name: DummyName) => ({
-      name, plugin: 'dummy',
+      // Calls a test holds (holdUntilFile) must outlive the default 30 s deadline on a busy machine.
+      name, plugin: 'dummy', call_timeout_ms: 120_000,
       config: { dataRoot: join(dummyPaths(name).root, 'data'), stateFile: join(dummyPaths(name).root, 'state.json'), controlFile: dummyPaths(name).control, progressStep: options.progressStep ?? 50, behaviour: withLog(name, options.dummyRules?.[name]) },
     });
     const config = {

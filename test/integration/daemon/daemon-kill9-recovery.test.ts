@@ -23,8 +23,10 @@ import type { Share } from '../../../src/contract/gen/ferry/admin/v1/share.js';
 import { createDaemonFixture, destinationOf, filesOf, mountsUnder, taskStateName, until, waitForTaskState, type DaemonFixture, type DaemonProcess } from '../../helpers/daemon-process.js';
 import { assertSameTree, createShareWith, history, L1P1, L2P1, manyFiles, readTree, startMigration, type FileFacts } from '../../helpers/daemon-migration.js';
 
-/** Bandwidth of both copies: 48 files of 64 KiB take about 4 s, long enough to kill them part-way. */
-const BANDWIDTH = 768 * 1024;
+/** Each share: FILES files of 64 KiB, one per directory (the engine finishes files per directory). */
+const FILES = 40;
+/** Bandwidth of both copies: a share takes about 5 s, long enough to kill its copy part-way. */
+const BANDWIDTH = 512 * 1024;
 
 describe('daemon kill -9 while data is copied (localfs back ends)', () => {
   const cleanups: (() => unknown)[] = [];
@@ -50,8 +52,8 @@ describe('daemon kill -9 while data is copied (localfs back ends)', () => {
     const code = await intruder.exited;
     locked = { code, output: intruder.output(), firstStillServes: (await c.catalog.listBackends({})).backends.length === 4 };
 
-    hostShare = await createShareWith(c, L1P1, manyFiles(48, 64 * 1024, 1, 'host'));
-    driverShare = await createShareWith(c, L1P1, manyFiles(48, 64 * 1024, 1, 'driver'));
+    hostShare = await createShareWith(c, L1P1, manyFiles(FILES, 64 * 1024, 1, 'host'));
+    driverShare = await createShareWith(c, L1P1, manyFiles(FILES, 64 * 1024, 1, 'driver'));
     originals.set('host', readTree(filesOf(hostShare.instances[0]!)));
     originals.set('driver', readTree(filesOf(driverShare.instances[0]!)));
     await startMigration(c, hostShare.id, L2P1, { forceHostAssistedMigration: true });
@@ -109,7 +111,7 @@ describe('daemon kill -9 while data is copied (localfs back ends)', () => {
   });
 
   it('host-assisted: the copy killed in data_copying_in_progress resumes from its checkpoint and reaches data_copying_completed', async () => {
-    assert.ok(finishedAtKill.length >= 1 && finishedAtKill.length < 48, `some, not all, files were finished at the kill (${finishedAtKill.length})`);
+    assert.ok(finishedAtKill.length >= 1 && finishedAtKill.length < FILES, `some, not all, files were finished at the kill (${finishedAtKill.length})`);
     const rested = await waitForTaskState(second.client, hostShare.id, ['data_copying_completed', 'migration_error']);
     assert.equal(taskStateName(rested.taskState), 'data_copying_completed', rested.migration?.error);
     const passed = await history(second.client, hostShare.id);
