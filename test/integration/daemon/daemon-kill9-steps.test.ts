@@ -1,6 +1,6 @@
 /**
  * kill -9 of the real daemon while migration steps run, between two dummy back ends. One daemon
- * takes nine shares to nine different points, the dummy holding a driver call where a step is
+ * takes thirteen shares to different points, the dummy holding a driver call where a step is
  * caught mid-way (holdUntilFile), then it is killed with SIGKILL and started again on the same
  * data directory. The new daemon must re-run each recorded step (the held call is entered again
  * on the new plugin process), and once the holds are released every share ends where the
@@ -40,7 +40,7 @@ import { assertSameTree, createShareWith, D1, D2, L1P1, history, readTree, start
 const KEYS = ['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H', 'I', 'J', 'K', 'L', 'M'] as const;
 type Key = (typeof KEYS)[number];
 
-/** The held call of each share caught mid-step: back end, method, and its hold file's name. */
+/** The held call of each share caught mid-step (its hold file is fx.holdFile(share)). */
 const HELD: Partial<Record<Key, { backend: DummyName; method: string }>> = {
   A: { backend: 'dummy1', method: 'migrationCheckCompatibility' },
   B: { backend: 'dummy1', method: 'migrationStart' },
@@ -93,7 +93,7 @@ describe('daemon kill -9 while migration steps run (dummy back ends)', () => {
       await fx.entered(backend, method, seen + 1);
     };
 
-    // Phase 1 without holds: C, E, H driver-assisted; F, G, I host-assisted.
+    // Phase 1 without holds: C, E, H driver-assisted; F, G, I, M (to dummy2) and L (to localfs1) host-assisted.
     for (const key of ['C', 'E', 'H'] as const) await startMigration(c, id(key), D2);
     for (const key of ['F', 'G', 'I', 'M'] as const) await startMigration(c, id(key), D2, { forceHostAssistedMigration: true });
     await startMigration(c, id('L'), L1P1, { forceHostAssistedMigration: true });
