@@ -63,7 +63,7 @@ describe('daemon kill -9 while data is copied (localfs back ends)', () => {
     await until(async () => {
       const { progress } = await c.shares.migrationGetProgress({ shareId: hostShare.id });
       return taskStateName(progress?.taskState) === 'data_copying_in_progress' && (progress?.details?.hostCopy?.filesDone ?? 0) >= 8;
-    }, () => 'a sixth of the host-assisted copy');
+    }, () => 'a fifth of the host-assisted copy');
     await until(async () => {
       const { progress } = await c.shares.migrationGetProgress({ shareId: driverShare.id });
       driverProgressAtKill = progress?.totalProgress ?? 0;
