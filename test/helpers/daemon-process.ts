@@ -21,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { taskStateToJSON, type TaskState } from '../../src/contract/gen/ferry/admin/v1/enums.js';
 import type { Share, ShareInstance } from '../../src/contract/gen/ferry/admin/v1/share.js';
 import { connectAdmin, type AdminClient } from './admin-client.js';
+import { mountsUnder } from './mounts.js';
 
 const daemonMain = fileURLToPath(new URL('../../src/daemon/main.js', import.meta.url));
 
@@ -149,18 +150,6 @@ export async function waitForTaskState(client: AdminClient, shareId: string, sta
     () => `share ${shareId} to reach ${states.join('|')}; it is ${taskStateName(last?.taskState)} (phase ${last?.migration?.phase ?? '-'}, error: ${last?.migration?.error ?? ''})`,
     timeoutMs,
   );
-}
-
-/** Every mount point at or under `dir`, deepest and latest first. */
-export function mountsUnder(dir: string): string[] {
-  const points: string[] = [];
-  for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
-    const field = line.split(' ')[4];
-    if (field === undefined) continue;
-    const point = field.replace(/\\([0-7]{3})/g, (_m, octal: string) => String.fromCharCode(parseInt(octal, 8)));
-    if (point === dir || point.startsWith(`${dir}/`)) points.push(point);
-  }
-  return points.reverse();
 }
 
 function removeTree(dir: string): void {
@@ -359,3 +348,5 @@ export function writeTree(root: string, files: Readonly<Record<string, string | 
     writeFileSync(path, content);
   }
 }
+
+export { mountsUnder };

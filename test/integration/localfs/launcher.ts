@@ -9,7 +9,7 @@
  * supervision policy.
  */
 import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Metadata, credentials, type Client, type ServiceError } from '@grpc/grpc-js';
@@ -21,6 +21,7 @@ import { PoolServiceClient, PoolServiceService } from '../../../src/contract/gen
 import { ShareServiceClient, ShareServiceService } from '../../../src/contract/gen/ferry/driver/v1/share.js';
 import { ShareMigrationServiceClient, ShareMigrationServiceService } from '../../../src/contract/gen/ferry/driver/v1/share_migration.js';
 import { pluginTestEnvironment, readHandshake } from '../../helpers/plugin-process.js';
+import { mountsUnder } from '../../helpers/mounts.js';
 
 export const LOCALFS_MAIN = fileURLToPath(new URL('../../../plugins/localfs/main.js', import.meta.url));
 
@@ -103,18 +104,6 @@ export async function launchLocalFs(options: LaunchLocalFsOptions): Promise<Loca
   };
 }
 
-/** Every mount point at or under `dir` (from /proc/self/mountinfo), deepest and latest first. */
-export function mountsUnder(dir: string): string[] {
-  const points: string[] = [];
-  for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
-    const field = line.split(' ')[4];
-    if (field === undefined) continue;
-    const point = field.replace(/\\([0-7]{3})/g, (_m, octal: string) => String.fromCharCode(parseInt(octal, 8)));
-    if (point === dir || point.startsWith(`${dir}/`)) points.push(point);
-  }
-  return points.reverse();
-}
-
 /** Unmounts every mount under `dir` (lazily if busy). Call it in `after` before removing the dir. */
 export function unmountAllUnder(dir: string): void {
   for (let i = 0; i < 64; i++) {
@@ -173,3 +162,5 @@ export function instance(id: string, overrides: Partial<ShareInstance> = {}): Sh
   };
 }
 
+
+export { mountsUnder };
