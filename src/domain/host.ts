@@ -43,6 +43,13 @@ export function formatHost(address: HostAddress): string {
   return address.pool === undefined ? `${address.host}@${address.backend}` : `${address.host}@${address.backend}#${address.pool}`;
 }
 
+/** The `backend` of a `host@backend[#pool]` string. */
+export function backendOf(value: string): string {
+  const at = value.indexOf('@');
+  const hash = value.indexOf('#', at);
+  return value.slice(at + 1, hash < 0 ? undefined : hash);
+}
+
 /** `host@backend` of a `host@backend#pool` string (the part that names the service). */
 export function backendHostOf(value: string): string {
   const hash = value.indexOf('#');

@@ -4,10 +4,12 @@
  * the driver directly instead of queueing, so "wait until access_rules_status is active" is
  * the call itself, bounded by its deadline.
  */
+import { backendOf } from '../domain/host.js';
 import type { AccessRule, AccessRuleMapping, ShareInstance } from '../domain/resources.js';
 import type { AccessRulesStatus } from '../domain/statuses.js';
 import type { OrchestratorContext } from './context.js';
 import { toDriverInstance, toDriverRule, toDriverServer } from './driver-models.js';
+import type { AccessRuleResult } from './driver-port.js';
 import { ferryError } from './errors.js';
 import type { StoreTx } from './store-port.js';
 
@@ -40,7 +42,7 @@ export async function syncInstanceAccess(ctx: OrchestratorContext, instanceId: s
     const { rules, mappings } = await enforcedRules(tx, instance);
     const at = ctx.now();
     for (const mapping of mappings) {
-      const next = mapping.state === 'queued_to_deny' ? 'denying' : mapping.state === 'denying' ? 'denying' : 'applying';
+      const next = mapping.state === 'queued_to_deny' || mapping.state === 'denying' ? 'denying' : 'applying';
       await tx.putAccessMapping({ ...mapping, state: next, updatedAt: at });
     }
     await tx.updateShareInstance(instanceId, { accessRulesStatus: 'syncing', updatedAt: at });
@@ -49,7 +51,7 @@ export async function syncInstanceAccess(ctx: OrchestratorContext, instanceId: s
   if (prepared === undefined) return 'active';
   const { instance, share, type, server, rules } = prepared;
   const log = ctx.logger.child({ shareId: share.id, shareInstanceId: instance.id });
-  let results: Awaited<ReturnType<ReturnType<OrchestratorContext['drivers']['backend']>['updateAccess']>>;
+  let results: Record<string, AccessRuleResult>;
   try {
     const backend = ctx.drivers.backend(backendOf(instance.host));
     results = await backend.updateAccess(
@@ -85,13 +87,6 @@ export async function syncInstanceAccess(ctx: OrchestratorContext, instanceId: s
     if (await tx.getShareInstance(instanceId)) await tx.updateShareInstance(instanceId, { accessRulesStatus: status, updatedAt: at });
     return status;
   });
-}
-
-/** `host@backend#pool` → backend. */
-export function backendOf(host: string): string {
-  const at = host.indexOf('@');
-  const hash = host.indexOf('#');
-  return host.slice(at + 1, hash < 0 ? undefined : hash);
 }
 
 /** Read-only cast of an instance (Manila 2.5): every rule is enforced as ro until reverted. */

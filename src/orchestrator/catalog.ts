@@ -3,7 +3,7 @@
  * networks. Pool reports are cached in the store so placement and validation work from the
  * last report while a back end restarts.
  */
-import { formatHost, parseHost } from '../domain/host.js';
+import { backendOf, formatHost } from '../domain/host.js';
 import type { Backend, Pool, ShareNetwork, ShareType } from '../domain/resources.js';
 import type { OrchestratorContext } from './context.js';
 import { toDriverServer } from './driver-models.js';
@@ -169,7 +169,7 @@ export async function deleteShareNetwork(ctx: OrchestratorContext, id: string): 
   // drivers first. Without this the store refuses the delete (the servers reference the network).
   for (const server of await ctx.store.listShareServers({ shareNetworkId: id })) {
     try {
-      await ctx.drivers.backend(parseHost(server.host).backend).teardownShareServer({ server: toDriverServer(server) }, { timeoutMs: 300_000 });
+      await ctx.drivers.backend(backendOf(server.host)).teardownShareServer({ server: toDriverServer(server) }, { timeoutMs: 300_000 });
     } catch (error) {
       // A server whose set-up failed may be unknown to its driver; anything else must go first.
       if (server.status !== 'error') throw error;

@@ -4,11 +4,10 @@
  * each call answers with the share's settled state; a driver failure leaves the instance in
  * an error status the operator can see and repair, and is thrown to the caller.
  */
-import { hostProblem, formatHost } from '../domain/host.js';
+import { backendOf, formatHost, hostProblem } from '../domain/host.js';
 import { primaryInstance } from '../domain/primary-instance.js';
 import type { Share, ShareInstance } from '../domain/resources.js';
 import { RESETTABLE_SHARE_STATUSES, RESETTABLE_TASK_STATES, SHARE_PROTOCOLS, type ShareStatus, type TaskState } from '../domain/statuses.js';
-import { backendOf } from './access.js';
 import { DEFAULT_SHARE_TYPE, getShareNetwork, refreshBackend, resolveShareType } from './catalog.js';
 import type { OrchestratorContext } from './context.js';
 import { toDriverInstance, toDriverServer } from './driver-models.js';
@@ -172,10 +171,9 @@ export const shrinkShare = (ctx: OrchestratorContext, shareId: string, newSizeGi
 
 /** Writes the primary instance's status only (Manila's reset_status); no driver call, no clean-up. */
 export async function resetStatus(ctx: OrchestratorContext, shareId: string, status: ShareStatus): Promise<ShareView> {
-  await requireShare(ctx.store, shareId); // Manila 6: an unknown share is NOT_FOUND before a bad value
-  if (!RESETTABLE_SHARE_STATUSES.includes(status)) throw invalidField('status', `must be one of ${RESETTABLE_SHARE_STATUSES.join(', ')}, got "${status}"`, 'INVALID_STATUS');
   return ctx.locks.run(shareId, async () => {
-    const share = await requireShare(ctx.store, shareId);
+    const share = await requireShare(ctx.store, shareId); // Manila 6: an unknown share is NOT_FOUND before a bad value
+    if (!RESETTABLE_SHARE_STATUSES.includes(status)) throw invalidField('status', `must be one of ${RESETTABLE_SHARE_STATUSES.join(', ')}, got "${status}"`, 'INVALID_STATUS');
     const primary = primaryInstance(await ctx.store.listShareInstances({ shareId }));
     if (primary === undefined) throw ferryError('INVALID_SHARE_STATUS', `share ${shareId} has no instance to reset`, { shareId });
     await ctx.store.updateShareInstance(primary.id, { status, updatedAt: ctx.now() });

@@ -1,7 +1,7 @@
 /** CreateSnapshot / DeleteSnapshot / ListSnapshots: a snapshot instance on the share's primary instance. */
+import { backendOf } from '../domain/host.js';
 import { primaryInstance } from '../domain/primary-instance.js';
 import type { Snapshot, SnapshotInstance } from '../domain/resources.js';
-import { backendOf } from './access.js';
 import type { OrchestratorContext } from './context.js';
 import { toDriverInstance, toDriverServer, toDriverSnapshot } from './driver-models.js';
 import { ferryError, notFound } from './errors.js';

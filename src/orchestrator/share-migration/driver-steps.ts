@@ -10,7 +10,7 @@ import { ferryError } from '../errors.js';
 import { provideShareServer } from '../share-servers.js';
 import { finishShareAttributes } from './finish.js';
 import { destinationBackendHost, destinationDriver, driverSnapshots, loadScope, migrationPair, requireDestination, requireSource, sourceDriver, type MigrationScope } from './scope.js';
-import { describe, fallbackRefusal, isTransient, pause, withoutFallback, type StepResult, type StepRuntime } from './step.js';
+import { describe, fallbackRefusal, isTransient, pause, withoutFallback, type StepResult, type StepRuntime, type PathInput } from './step.js';
 
 /** Creates (once) the destination instance's record, as Manila does before asking the driver. */
 export async function ensureDestinationRecord(ctx: OrchestratorContext, scope: MigrationScope, status: 'migrating_to' | 'creating'): Promise<ShareInstance> {
@@ -51,7 +51,7 @@ async function ensureDestinationServer(ctx: OrchestratorContext, scope: Migratio
 }
 
 /** Manila 1.1's validation of the compatibility answer against the request. */
-export function compatibilityProblem(scope: Pick<MigrationScope, 'migration' | 'share' | 'snapshots'>, answer: { compatible: boolean; writable: boolean; preserveMetadata: boolean; nondisruptive: boolean; preserveSnapshots: boolean; incompatibilityReasons: readonly string[] }): string | undefined {
+export function compatibilityProblem(scope: PathInput, answer: { compatible: boolean; writable: boolean; preserveMetadata: boolean; nondisruptive: boolean; preserveSnapshots: boolean; incompatibilityReasons: readonly string[] }): string | undefined {
   const request = scope.migration.request;
   const host = request.destinationHost;
   if (!answer.compatible) return `destination host ${host} is not compatible with share ${scope.share.id}'s source back end for driver-assisted migration${answer.incompatibilityReasons.length ? `: ${answer.incompatibilityReasons.join('; ')}` : ''}`;

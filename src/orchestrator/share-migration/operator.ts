@@ -3,6 +3,7 @@
  * and reset_task_state (manila-migration-behaviour 4.1-4.4 and 6). Every action validates and
  * records under the share's lock; the runner does the work.
  */
+import { backendOf } from '../../domain/host.js';
 import type { MigrationPhase } from '../../domain/migration-phases.js';
 import type { ShareMigration } from '../../domain/resources.js';
 import { isBusy, type TaskState } from '../../domain/statuses.js';
@@ -16,9 +17,8 @@ import { compatibilityProblem } from './driver-steps.js';
 import { applyEvent, type MigrationRunner } from './runner.js';
 import { CANCELLABLE_TASK_STATES, COMPLETABLE_TASK_STATES, RESTING_PHASES, derivedProgress } from './states.js';
 import { loadScope, migrationPair } from './scope.js';
-import { fallbackAllowed, describe } from './step.js';
+import { describe, fallbackRefusal, type PathInput } from './step.js';
 import { evaluateStart, type StartEvaluation } from './validate.js';
-import { backendOf } from '../access.js';
 
 export class ShareMigrations {
   constructor(private readonly ctx: OrchestratorContext, private readonly runner: MigrationRunner) {}
@@ -57,14 +57,10 @@ export class ShareMigrations {
     const evaluation = await evaluateStart(this.ctx, request, true);
     const blockers = [...evaluation.blockers];
     if (evaluation.noop) return { accepted: blockers.length === 0, noop: true, path: null, blockers, driverCompatibility: null };
-    const scopeLike = { migration: { request: evaluation.request } as ShareMigration, share: evaluation.share, snapshots: evaluation.snapshots };
-    if (!fallbackAllowed(scopeLike as Parameters<typeof fallbackAllowed>[0])) {
-      const why = evaluation.snapshots.length > 0
-        ? `share ${evaluation.share.id} must not have snapshots in order to perform a host-assisted migration`
-        : 'host-assisted migration is not allowed when the share must remain writable, preserve snapshots and/or file metadata or be performed nondisruptively';
-      blockers.push({ reason: 'HOST_ASSISTED_NOT_ALLOWED', message: why, blocks: 'host_assisted' });
-    }
-    const driver = await this.checkDriverPath(evaluation, scopeLike);
+    const input: PathInput = { migration: { request: evaluation.request }, share: evaluation.share, snapshots: evaluation.snapshots };
+    const hostClosed = fallbackRefusal(input);
+    if (hostClosed !== undefined) blockers.push({ reason: 'HOST_ASSISTED_NOT_ALLOWED', message: hostClosed, blocks: 'host_assisted' });
+    const driver = await this.checkDriverPath(evaluation, input);
     if (driver.blocker) blockers.push(driver.blocker);
     const accepted = !blockers.some((blocker) => blocker.blocks === 'migration');
     const driverOpen = !blockers.some((blocker) => blocker.blocks === 'driver_assisted');
@@ -73,7 +69,7 @@ export class ShareMigrations {
     return { accepted, noop: false, path, blockers, driverCompatibility: driver.answer };
   }
 
-  private async checkDriverPath(evaluation: StartEvaluation, scopeLike: Parameters<typeof compatibilityProblem>[0]): Promise<{ blocker?: MigrationCheckResult['blockers'][number]; answer: MigrationCheckResult['driverCompatibility'] }> {
+  private async checkDriverPath(evaluation: StartEvaluation, input: PathInput): Promise<{ blocker?: MigrationCheckResult['blockers'][number]; answer: MigrationCheckResult['driverCompatibility'] }> {
     const closed = (message: string) => ({ blocker: { reason: 'DRIVER_ASSISTED_NOT_POSSIBLE', message, blocks: 'driver_assisted' as const }, answer: null });
     if (evaluation.request.forceHostAssistedMigration) return closed('force_host_assisted_migration skips the driver-assisted path');
     const backend = backendOf(evaluation.source.host);
@@ -89,7 +85,7 @@ export class ShareMigrations {
         destinationPeer: toPeerInfo(await this.ctx.store.getBackend(destinationBackend), destinationBackend),
       });
       const summary = { compatible: answer.compatible, writable: answer.writable, preserveMetadata: answer.preserveMetadata, nondisruptive: answer.nondisruptive, preserveSnapshots: answer.preserveSnapshots };
-      const problem = compatibilityProblem(scopeLike, answer);
+      const problem = compatibilityProblem(input, answer);
       return problem === undefined ? { answer: summary } : { blocker: { reason: 'DRIVER_ASSISTED_NOT_POSSIBLE', message: problem, blocks: 'driver_assisted' }, answer: summary };
     } catch (error) {
       return closed(`the source driver's compatibility check failed: ${describe(error).message}`);
@@ -209,10 +205,9 @@ export class ShareMigrations {
    */
   async resetTaskState(shareId: string, taskState: TaskState | null): Promise<ShareView> {
     const ctx = this.ctx;
-    await requireShare(ctx.store, shareId); // Manila 6: an unknown share is NOT_FOUND before a bad value
-    validateResettableTaskState(taskState);
     const resume = await ctx.locks.run(shareId, async () => {
-      await requireShare(ctx.store, shareId);
+      await requireShare(ctx.store, shareId); // Manila 6: an unknown share is NOT_FOUND before a bad value
+      validateResettableTaskState(taskState);
       const migration = (await ctx.store.listMigrations({ shareId, active: true }))[0];
       const at = ctx.now();
       const phase = migration && taskState !== null && isBusy(taskState) ? phaseFor(taskState, migration) : undefined;

@@ -2,7 +2,7 @@
  * Everything a migration step needs, loaded fresh from the store: the share, both instances,
  * types, servers, snapshots, and the driver models built from them.
  */
-import { backendHostOf, parseHost } from '../../domain/host.js';
+import { backendHostOf, backendOf } from '../../domain/host.js';
 import type { Share, ShareInstance, ShareMigration, ShareServer, ShareType, Snapshot, SnapshotInstance } from '../../domain/resources.js';
 import type { OrchestratorContext } from '../context.js';
 import { toDriverInstance, toDriverServer, toDriverSnapshot, toPeerInfo } from '../driver-models.js';
@@ -47,8 +47,8 @@ export async function loadScope(ctx: OrchestratorContext, migrationId: string): 
     snapshots,
     sourceSnapshotInstances: source ? await store.listSnapshotInstances({ shareInstanceId: source.id }) : [],
     destinationSnapshotInstances: destination ? await store.listSnapshotInstances({ shareInstanceId: destination.id }) : [],
-    sourceBackend: source ? parseHost(source.host).backend : '',
-    destinationBackend: parseHost(migration.request.destinationHost).backend,
+    sourceBackend: source ? backendOf(source.host) : '',
+    destinationBackend: backendOf(migration.request.destinationHost),
   };
 }
 

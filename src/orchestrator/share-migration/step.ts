@@ -1,6 +1,7 @@
 /** The shape every migration step has, and small helpers they share. */
 import type { Logger } from 'pino';
 import { FERRY_ERROR_DOMAIN, FerryError } from '../../domain/errors.js';
+import type { MigrationRequest, Share } from '../../domain/resources.js';
 import type { RunningShareCopy } from '../data-port.js';
 import type { MachineEvent } from './machine.js';
 import type { MigrationScope } from './scope.js';
@@ -23,6 +24,13 @@ export interface StepResult {
   readonly fallbackReason?: string;
 }
 
+/** What the path rules read: the request, the share and its snapshots (a scope, or MigrationCheck's evaluation). */
+export interface PathInput {
+  readonly migration: { readonly request: MigrationRequest };
+  readonly share: Pick<Share, 'id'>;
+  readonly snapshots: readonly unknown[];
+}
+
 export type Step = (scope: MigrationScope, runtime: StepRuntime) => Promise<StepResult>;
 
 export function describe(error: unknown): { message: string; reason: string } {
@@ -30,13 +38,8 @@ export function describe(error: unknown): { message: string; reason: string } {
   return { message: error instanceof Error ? error.message : String(error), reason: '' };
 }
 
-/** Manila 2.3: host-assisted is allowed only without preservation flags and without snapshots. */
-export function fallbackAllowed(scope: MigrationScope): boolean {
-  return fallbackRefusal(scope) === undefined;
-}
-
 /** Why Manila's host-assisted gate (2.1 step 5: flags first, then snapshots) is closed, or undefined when open. */
-export function fallbackRefusal(scope: Pick<MigrationScope, 'migration' | 'share' | 'snapshots'>): string | undefined {
+export function fallbackRefusal(scope: PathInput): string | undefined {
   const request = scope.migration.request;
   if (request.writable || request.preserveMetadata || request.nondisruptive || request.preserveSnapshots) {
     return 'host-assisted migration is not allowed when the share must remain writable, preserve snapshots and/or file metadata or be performed nondisruptively';
