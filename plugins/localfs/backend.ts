@@ -3,20 +3,57 @@
  * and the copier, plus the few helpers several RPCs need (find an instance, apply its export
  * state, check pool capacity). No gRPC here beyond the FerryErrors the contract names.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { FailedPreconditionError, InvalidArgumentError, MissingFieldError, NotFoundError, ResourceExhaustedError } from '../../src/domain/errors.js';
 import type { ExportLocation, ShareInstance } from '../../src/contract/gen/ferry/driver/v1/common.js';
-import type { LocalFsConfig } from './config.js';
+import type { LocalFsConfig, ReadOnlyEnforcement } from './config.js';
 import type { TreeCopier } from './copier.js';
 import { ExportManager, exportStateFor } from './exports.js';
-import { checkName, exportPath, exportsDir, migrationsDir, shareDataDir, sharesDir, snapshotsDir } from './layout.js';
+import { checkName, exportPath, exportsDir, migrationsDir, shareDataDir, shareDir, sharesDir, snapshotsDir } from './layout.js';
 import { MetadataStore, type InstanceRecord } from './metadata-store.js';
 
 /** Share protocols a local directory can stand in for. */
 export const SERVED_PROTOCOLS = ['NFS', 'CIFS'] as const;
 
+/**
+ * One back end's root as this plugin reaches it: its own, or a migration peer's (same layout,
+ * see layout.ts). A peer's exports are handled with the peer's own enforcement, so a frozen or
+ * removed export is left the way the peer's plugin expects it.
+ */
+export class BackendRoot {
+  readonly store: MetadataStore;
+  readonly exports: ExportManager;
+
+  constructor(
+    readonly root: string,
+    enforcement: ReadOnlyEnforcement,
+  ) {
+    this.store = new MetadataStore(root);
+    this.exports = new ExportManager(enforcement);
+  }
+
+  /** Makes the instance's export match its recorded rules (or read-only while a migration freezes it). */
+  async applyExport(record: InstanceRecord): Promise<void> {
+    const state = record.frozenByMigration ? 'ro' : exportStateFor(record.accessRules, record.castRulesToReadonly);
+    await this.exports.apply(exportPath(this.root, record.shareInstanceId), shareDataDir(this.root, record.pool, record.shareInstanceId), state);
+  }
+
+  /** Removes an instance's export, data and metadata, in that order: nothing is deleted through a mount. */
+  async removeInstance(pool: string, id: string): Promise<void> {
+    await this.exports.remove(exportPath(this.root, id), shareDataDir(this.root, pool, id));
+    await rm(shareDataDir(this.root, pool, id), { recursive: true, force: true });
+    await rm(shareDir(this.root, pool, id), { recursive: true, force: true });
+  }
+
+  exportLocations(id: string): ExportLocation[] {
+    return [{ path: exportPath(this.root, id), isAdminOnly: false, metadata: { preferred: 'true' } }];
+  }
+}
+
 export class LocalFsBackend {
+  /** This back end's own root. */
+  readonly own: BackendRoot;
   readonly store: MetadataStore;
   readonly exports: ExportManager;
 
@@ -25,8 +62,9 @@ export class LocalFsBackend {
     readonly copier: TreeCopier,
     readonly logger: Logger,
   ) {
-    this.store = new MetadataStore(config.root);
-    this.exports = new ExportManager(config.readOnlyEnforcement);
+    this.own = new BackendRoot(config.root, config.readOnlyEnforcement);
+    this.store = this.own.store;
+    this.exports = this.own.exports;
   }
 
   get root(): string {
@@ -61,13 +99,12 @@ export class LocalFsBackend {
   }
 
   /** Makes the instance's export match its recorded rules (or read-only while a migration freezes it). */
-  async applyExport(record: InstanceRecord): Promise<void> {
-    const state = record.frozenByMigration ? 'ro' : exportStateFor(record.accessRules, record.castRulesToReadonly);
-    await this.exports.apply(exportPath(this.root, record.shareInstanceId), shareDataDir(this.root, record.pool, record.shareInstanceId), state);
+  applyExport(record: InstanceRecord): Promise<void> {
+    return this.own.applyExport(record);
   }
 
   exportLocations(id: string): ExportLocation[] {
-    return [{ path: exportPath(this.root, id), isAdminOnly: false, metadata: { preferred: 'true' } }];
+    return this.own.exportLocations(id);
   }
 
   /** RESOURCE_EXHAUSTED (INSUFFICIENT_CAPACITY) when growing the pool's allocation by `addGib` exceeds its configured capacity. */
@@ -91,22 +128,26 @@ export class LocalFsBackend {
    * calls have different idempotency keys but write the same file). Returns the new record, or
    * undefined when the instance has no record.
    */
-  async updateInstance(pool: string, id: string, mutate: (record: InstanceRecord) => InstanceRecord): Promise<InstanceRecord | undefined> {
-    const previous = this.locks.get(id) ?? Promise.resolve();
-    const next = previous.then(async () => {
+  updateInstance(pool: string, id: string, mutate: (record: InstanceRecord) => InstanceRecord): Promise<InstanceRecord | undefined> {
+    return this.withLock(id, async () => {
       const record = await this.store.readInstance(pool, id);
       if (record === undefined) return undefined;
       const updated = mutate(record);
       await this.store.writeInstance(updated);
       return updated;
     });
+  }
+
+  /** Runs `fn` after every earlier `withLock` of the same key settled (a queue, not a refusal). */
+  withLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const next = (this.locks.get(key) ?? Promise.resolve()).then(fn);
     const settled = next.then(
       () => undefined,
       () => undefined,
     );
-    this.locks.set(id, settled);
+    this.locks.set(key, settled);
     void settled.then(() => {
-      if (this.locks.get(id) === settled) this.locks.delete(id);
+      if (this.locks.get(key) === settled) this.locks.delete(key);
     });
     return next;
   }

@@ -5,10 +5,12 @@
  * This file only narrows the engine's API to what the plugin needs, so the engine stays
  * swappable in tests.
  */
+import { mkdir, rename } from 'node:fs/promises';
 import { createCopyPool } from '../../src/data/index.js';
-import type { CopyProgress, CopyResult, CopyTreeOptions } from '../../src/data/types.js';
+import { copyRootMetadata } from '../../src/data/root-metadata.js';
+import type { CopyPhase, CopyProgress, CopyResult, CopyTreeOptions } from '../../src/data/types.js';
 
-export type { CopyProgress, CopyResult, CopyTreeOptions };
+export type { CopyPhase, CopyProgress, CopyResult, CopyTreeOptions };
 
 /** A running copy. */
 export interface TreeCopyJob {
@@ -46,4 +48,25 @@ export async function copyTreeAndWait(copier: TreeCopier, options: CopyTreeOptio
  * engine leaves the roots alone because they are usually mount points. Call it after the copy,
  * so writing into the directory does not change its mtime again.
  */
-export { copyRootMetadata } from '../../src/data/root-metadata.js';
+export { copyRootMetadata };
+
+/**
+ * Copies `source` to `<target>.partial` and renames it to `target` once complete, so `target`
+ * existing means a whole copy (snapshots are made and moved this way). The caller clears an
+ * earlier attempt's `.partial` first.
+ */
+export async function copyIntoPlace(copier: TreeCopier, source: string, target: string, options: Pick<CopyTreeOptions, 'verify' | 'copyMethod'>, signal?: AbortSignal): Promise<void> {
+  const partial = partialOf(target);
+  await mkdir(partial, { recursive: true, mode: 0o700 });
+  await copier.copyTree({ source, destination: partial, ignore: [], ...options }, signal).done;
+  await placePartial(source, target);
+}
+
+/** Where copyIntoPlace writes before the rename. */
+export const partialOf = (target: string): string => `${target}.partial`;
+
+/** Finishes a copy into `<target>.partial`: the source root's metadata, then the rename. */
+export async function placePartial(source: string, target: string): Promise<void> {
+  await copyRootMetadata(source, partialOf(target));
+  await rename(partialOf(target), target);
+}

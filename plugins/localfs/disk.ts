@@ -1,4 +1,5 @@
-/** Space facts of a back end: file-system size (statfs) and bytes a tree uses (like `du`). */
+/** Space facts of a back end: file-system size (statfs), bytes a tree uses (like `du`) and holds (like `du --apparent-size`). */
+import type { BigIntStats } from 'node:fs';
 import { lstat, readdir, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -11,7 +12,17 @@ export async function fileSystemBytes(path: string): Promise<{ totalBytes: numbe
 }
 
 /** Bytes allocated by a tree (st_blocks * 512, hard links counted once); 0 for a missing path. */
-export async function usedBytes(path: string, seen = new Set<string>()): Promise<number> {
+export function usedBytes(path: string): Promise<number> {
+  return sumTree(path, new Set(), (stat) => Number(stat.blocks) * 512);
+}
+
+/** Bytes of the regular files in a tree (sizes, hard links counted once); 0 for a missing path. */
+export function apparentBytes(path: string): Promise<number> {
+  return sumTree(path, new Set(), (stat) => (stat.isFile() ? Number(stat.size) : 0));
+}
+
+/** Sums `measure` over every entry of a tree, each inode once (symlinks are not followed). */
+async function sumTree(path: string, seen: Set<string>, measure: (stat: BigIntStats) => number): Promise<number> {
   let stat;
   try {
     stat = await lstat(path, { bigint: true });
@@ -21,9 +32,9 @@ export async function usedBytes(path: string, seen = new Set<string>()): Promise
   const key = `${stat.dev}:${stat.ino}`;
   if (seen.has(key)) return 0;
   seen.add(key);
-  let total = Number(stat.blocks) * 512;
+  let total = measure(stat);
   if (stat.isDirectory()) {
-    for (const name of await readdir(path).catch(() => [] as string[])) total += await usedBytes(join(path, name), seen);
+    for (const name of await readdir(path).catch(() => [] as string[])) total += await sumTree(join(path, name), seen, measure);
   }
   return total;
 }

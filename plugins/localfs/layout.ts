@@ -36,5 +36,3 @@ export const snapshotFile = (root: string, pool: string, id: string): string => 
 export const exportsDir = (root: string): string => join(root, 'exports');
 export const exportPath = (root: string, id: string): string => join(exportsDir(root), id);
 export const migrationsDir = (root: string): string => join(root, 'migrations');
-export const migrationFile = (root: string, id: string): string => join(migrationsDir(root), `${id}.json`);
-export const migrationWorkDir = (root: string, id: string): string => join(migrationsDir(root), id);

@@ -1,6 +1,6 @@
 /**
  * The plugin's own state on disk: one JSON file per share instance, snapshot instance and
- * migration, each written atomically (temp file + fsync + rename + fsync of the directory), so
+ * migration (migration-common.ts reads and writes those), each written atomically (temp file + fsync + rename + fsync of the directory), so
  * a crash or `kill -9` leaves either the old or the new version, never a torn file.
  *
  * Not-found behaviour: every read returns undefined for a missing file; deletes of missing
@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { open, readFile, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { instanceFile, migrationFile, migrationsDir, sharesDir, snapshotFile } from './layout.js';
+import { instanceFile, sharesDir, snapshotFile } from './layout.js';
 
 /** One access rule as recorded (the contract's AccessRule without the secret key). */
 export interface RecordedRule {
@@ -59,6 +59,16 @@ export const MIGRATION_PHASES = ['copying', 'failed', 'phase1_done', 'completing
 /** Source-side phase of a driver-assisted migration; completed and cancelled are final. */
 export type MigrationPhase = (typeof MIGRATION_PHASES)[number];
 
+/** What a finished phase-1 copy did (all its steps together). */
+export interface CopySummary {
+  readonly bytesCopied: number;
+  readonly bytesTotal: number;
+  readonly filesCopied: number;
+  readonly filesSkipped: number;
+  /** Some step continued from a checkpoint (or was already done) rather than starting afresh. */
+  readonly resumed: boolean;
+}
+
 /** What MigrationComplete returned, kept so a replay answers the same. */
 export interface CompleteResult {
   readonly exportPath: string;
@@ -80,7 +90,7 @@ export interface MigrationRecord {
   /** Why phase 1 or the cut-over failed (set with phase failed, or during completing). */
   readonly error?: string;
   /** Phase 1's copy result, once done. */
-  readonly phase1?: { readonly bytesCopied: number; readonly bytesTotal: number; readonly filesCopied: number; readonly filesSkipped: number; readonly resumed: boolean };
+  readonly phase1?: CopySummary;
   /** How many times phase 1 was (re)started; > 1 after a resume from the checkpoint. */
   readonly phase1Attempts: number;
   /** Set once the cut-over copied everything: from here on Complete only removes the source. */
@@ -154,19 +164,5 @@ export class MetadataStore {
 
   writeSnapshot(pool: string, record: SnapshotRecord): Promise<void> {
     return writeJsonAtomic(snapshotFile(this.root, pool, record.snapshotInstanceId), record);
-  }
-
-  readMigration(id: string): Promise<MigrationRecord | undefined> {
-    return readJson<MigrationRecord>(migrationFile(this.root, id));
-  }
-
-  writeMigration(record: MigrationRecord): Promise<void> {
-    return writeJsonAtomic(migrationFile(this.root, record.migrationId), record);
-  }
-
-  async listMigrations(): Promise<MigrationRecord[]> {
-    const names = (await readdir(migrationsDir(this.root)).catch(() => [] as string[])).filter((n) => n.endsWith('.json') && !n.startsWith('.'));
-    const records = await Promise.all(names.map((name) => this.readMigration(name.slice(0, -'.json'.length))));
-    return records.filter((r): r is MigrationRecord => r !== undefined);
   }
 }

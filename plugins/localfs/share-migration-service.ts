@@ -26,8 +26,7 @@
  * Cancel picks up where the previous call stopped. Finished records are kept (7 days), so
  * replays answer as the contract says.
  */
-import { createHash } from 'node:crypto';
-import { access, mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import {
   AlreadyExistsError,
@@ -56,15 +55,13 @@ import type {
 } from '../../src/contract/gen/ferry/driver/v1/share_migration.js';
 import { createKeyedOperations, type DeepPartial, type DriverContext } from '../sdk/index.js';
 import type { LocalFsBackend } from './backend.js';
-import { copyRootMetadata, type TreeCopyJob } from './copier.js';
+import { copyIntoPlace, copyRootMetadata } from './copier.js';
 import { fileSystemBytes, GIB, usedBytes } from './disk.js';
 import { PLUGIN_NAME } from './identity.js';
-import { checkName, exportPath, migrationWorkDir, migrationFile, poolDir, shareDataDir, shareDir, snapshotDataDir, snapshotDir } from './layout.js';
-import { MetadataStore, type CompleteResult, type InstanceRecord, type MigrationPhase, type MigrationRecord } from './metadata-store.js';
+import { checkName, exportPath, migrationsDir, poolDir, shareDataDir, shareDir, snapshotDataDir, snapshotDir } from './layout.js';
+import { MetadataStore, type CompleteResult, type InstanceRecord, type MigrationRecord } from './metadata-store.js';
+import { BackgroundCopies, fingerprintOf, isDirectory, migrationIdOf, MigrationRecords, wrongPhase } from './migration-common.js';
 import type { ShareService } from './share-service.js';
-
-/** Finished migration records older than this are removed at start (the contract asks for >= 24 h). */
-const FINISHED_RECORD_TTL_MS = 7 * 24 * 3600 * 1000;
 
 /** The request fields every migration RPC (but UpdateModel) carries. */
 interface MigrationArgs {
@@ -75,38 +72,33 @@ interface MigrationArgs {
   readonly snapshotMappings: { [key: string]: { snapshotInstanceId: string } };
 }
 
-interface RunningCopy {
-  readonly job: TreeCopyJob;
-  readonly controller: AbortController;
-  /** Settles after the record was updated with the copy's outcome. */
-  readonly settled: Promise<void>;
-}
-
 export class ShareMigrationService {
   private readonly ops = createKeyedOperations();
-  private readonly copies = new Map<string, RunningCopy>();
+  private readonly records: MigrationRecords<MigrationRecord>;
+  private readonly copies: BackgroundCopies;
 
   constructor(
     private readonly backend: LocalFsBackend,
     private readonly shares: ShareService,
-  ) {}
+  ) {
+    this.records = new MigrationRecords<MigrationRecord>(migrationsDir(backend.root));
+    this.copies = new BackgroundCopies(backend.copier, backend.config.migrationBandwidthBytesPerSecond, backend.logger);
+  }
 
   /** At plugin start: resume every phase-1 copy a previous process left running; drop old finished records. */
   async resume(): Promise<void> {
-    for (const record of await this.backend.store.listMigrations()) {
-      if (record.phase === 'copying') {
-        this.backend.logger.info({ migrationId: record.migrationId }, 'resuming phase 1 copy from its checkpoint');
-        await this.startPhase1(record);
-      } else if ((record.phase === 'completed' || record.phase === 'cancelled') && Date.now() - Date.parse(record.updatedAt) > FINISHED_RECORD_TTL_MS) {
-        await rm(migrationFile(this.backend.root, record.migrationId), { force: true });
-      }
+    const records = await this.records.list();
+    for (const record of records) {
+      if (record.phase !== 'copying') continue;
+      this.backend.logger.info({ migrationId: record.migrationId }, 'resuming phase 1 copy from its checkpoint');
+      await this.startPhase1(record);
     }
+    await this.records.expire(records);
   }
 
   /** Stops background copies (plugin shutdown); their checkpoints let the next start resume. */
-  async close(): Promise<void> {
-    for (const copy of this.copies.values()) copy.controller.abort(new Error('plugin stopping'));
-    await Promise.allSettled([...this.copies.values()].map((c) => c.settled));
+  close(): Promise<void> {
+    return this.copies.close();
   }
 
   async migrationCheckCompatibility(req: MigrationCheckCompatibilityRequest, _ctx: DriverContext): Promise<DeepPartial<MigrationCheckCompatibilityResponse>> {
@@ -132,7 +124,7 @@ export class ShareMigrationService {
     const fingerprint = fingerprintOf([source.id, source.pool, destination.id, destination.pool, peerRoot, JSON.stringify(Object.entries(mappings).sort())]);
 
     return this.ops.run(migrationId, async () => {
-      const existing = await b.store.readMigration(migrationId);
+      const existing = await this.records.read(migrationId);
       if (existing !== undefined) {
         if (existing.fingerprint !== fingerprint) throw new AlreadyExistsError(`migration ${migrationId} was started with other arguments`, { migrationId });
         if (existing.phase === 'completed' || existing.phase === 'cancelled') throw wrongPhase(migrationId, existing.phase, 'MigrationStart');
@@ -160,8 +152,8 @@ export class ShareMigrationService {
         createdAt: now,
         updatedAt: now,
       };
-      await b.store.writeMigration(record); // persist, then act
-      await mkdir(migrationWorkDir(b.root, migrationId), { recursive: true, mode: 0o700 });
+      await this.records.write(record); // persist, then act
+      await mkdir(this.records.workDir(migrationId), { recursive: true, mode: 0o700 });
       await this.createDestination(record, sourceRecord, req.destinationShareInstance!);
       await this.startPhase1(record);
       ctx.logger.info({ migrationId, source: source.id, destination: destination.id, peerRoot }, 'migration phase 1 started');
@@ -170,9 +162,9 @@ export class ShareMigrationService {
   }
 
   async migrationContinue(req: MigrationContinueRequest, _ctx: DriverContext): Promise<DeepPartial<MigrationContinueResponse>> {
-    const migrationId = checkName('migration_id', requireId(req.migrationId));
+    const migrationId = migrationIdOf(req.migrationId);
     return this.ops.run(migrationId, async () => {
-      const record = await this.requireMigration(migrationId);
+      const record = await this.records.require(migrationId);
       switch (record.phase) {
         case 'completed':
         case 'cancelled':
@@ -191,8 +183,8 @@ export class ShareMigrationService {
   }
 
   async migrationGetProgress(req: MigrationGetProgressRequest, _ctx: DriverContext): Promise<DeepPartial<MigrationGetProgressResponse>> {
-    const migrationId = checkName('migration_id', requireId(req.migrationId));
-    const record = await this.requireMigration(migrationId);
+    const migrationId = migrationIdOf(req.migrationId);
+    const record = await this.records.require(migrationId);
     const details: Record<string, string> = { phase: record.phase, phase1_attempts: String(record.phase1Attempts) };
     switch (record.phase) {
       case 'completed':
@@ -207,21 +199,20 @@ export class ShareMigrationService {
       case 'failed':
       case 'copying': {
         if (record.error !== undefined) details.error = record.error;
-        const running = this.copies.get(migrationId);
-        if (running === undefined) return { totalProgress: 0, details };
-        const p = running.job.progress();
-        Object.assign(details, { files_done: String(p.filesDone), files_total: String(p.filesTotal), copy_phase: p.phase });
+        const p = this.copies.progress(migrationId);
+        if (p === undefined) return { totalProgress: 0, details };
+        Object.assign(details, { files_done: String(p.filesDone), files_total: String(p.filesTotal), copy_phase: p.copyPhase });
         if (p.etaSeconds !== null) details.eta_seconds = String(Math.round(p.etaSeconds));
-        return { totalProgress: Math.min(99, p.totalProgress), copiedBytes: p.bytesDone, totalBytes: p.bytesTotal, details };
+        return { totalProgress: p.totalProgress, copiedBytes: p.bytesDone, totalBytes: p.bytesTotal, details };
       }
     }
   }
 
   async migrationComplete(req: MigrationCompleteRequest, ctx: DriverContext): Promise<DeepPartial<MigrationCompleteResponse>> {
     const b = this.backend;
-    const migrationId = checkName('migration_id', requireId(req.migrationId));
+    const migrationId = migrationIdOf(req.migrationId);
     return this.ops.run(migrationId, async () => {
-      let record = await this.requireMigration(migrationId);
+      let record = await this.records.require(migrationId);
       if (record.phase === 'completed') return completeResponse(record.result!);
       if (record.phase !== 'phase1_done' && record.phase !== 'completing') throw wrongPhase(migrationId, record.phase, 'MigrationComplete');
       const { source, destination } = record;
@@ -230,7 +221,7 @@ export class ShareMigrationService {
 
       if (record.result === undefined) {
         await this.requirePeer(record);
-        record = await this.update(record, { phase: 'completing' });
+        record = await this.records.update(record, { phase: 'completing' });
         try {
           const sourceRecord = await b.store.readInstance(source.pool, source.shareInstanceId);
           if (sourceRecord === undefined) throw new Error(`source instance ${source.shareInstanceId} has no record under ${b.root}`);
@@ -248,11 +239,11 @@ export class ShareMigrationService {
           if (destinationRecord === undefined) throw new Error(`destination instance.json under ${shareDir(destination.root, destination.pool, destination.shareInstanceId)} is missing`);
           await peer.writeInstance({ ...destinationRecord, snapshotInstanceIds: Object.values(record.snapshotMappings), migration: { migrationId, state: 'completed' } });
           const result: CompleteResult = { exportPath: exportPath(destination.root, destination.shareInstanceId), snapshotLocations };
-          record = await this.update(record, { result, error: undefined });
+          record = await this.records.update(record, { result, error: undefined });
         } catch (error) {
           if (error instanceof FerryError && error.code === 'CANCELLED') throw error;
           const message = `migration ${migrationId} cut-over from ${sourceData} to ${destinationData} failed: ${(error as Error).message}`;
-          await this.update(record, { error: message });
+          await this.records.update(record, { error: message });
           throw new InternalError(message, { reason: 'BACKEND_ERROR', metadata: { migrationId }, cause: error });
         }
       }
@@ -262,8 +253,8 @@ export class ShareMigrationService {
       const sourceSnaps = new Set([...Object.keys(record.snapshotMappings), ...(sourceRecord?.snapshotInstanceIds ?? [])]);
       for (const snapId of sourceSnaps) await rm(snapshotDir(b.root, source.pool, snapId), { recursive: true, force: true });
       await this.shares.removeInstance(source.pool, source.shareInstanceId);
-      record = await this.update(record, { phase: 'completed' });
-      await rm(migrationWorkDir(b.root, migrationId), { recursive: true, force: true });
+      record = await this.records.update(record, { phase: 'completed' });
+      await rm(this.records.workDir(migrationId), { recursive: true, force: true });
       ctx.logger.info({ migrationId, destination: record.result!.exportPath }, 'migration completed; source removed');
       return completeResponse(record.result!);
     });
@@ -271,9 +262,9 @@ export class ShareMigrationService {
 
   async migrationCancel(req: MigrationCancelRequest, ctx: DriverContext): Promise<object> {
     const b = this.backend;
-    const migrationId = checkName('migration_id', requireId(req.migrationId));
+    const migrationId = migrationIdOf(req.migrationId);
     return this.ops.run(migrationId, async () => {
-      const record = await b.store.readMigration(migrationId);
+      const record = await this.records.read(migrationId);
       if (record === undefined) {
         // Unknown id: remove whatever of the destination instance an earlier attempt left.
         const destination = req.destinationShareInstance;
@@ -287,11 +278,7 @@ export class ShareMigrationService {
       }
       if (record.phase === 'cancelled') return {};
       if (record.phase === 'completed' || record.result !== undefined) throw wrongPhase(migrationId, record.phase === 'completed' ? 'completed' : 'completing', 'MigrationCancel');
-      const running = this.copies.get(migrationId);
-      if (running !== undefined) {
-        running.controller.abort(new Error('migration cancelled'));
-        await running.settled;
-      }
+      await this.copies.abort(migrationId, 'migration cancelled');
       const { source, destination } = record;
       try {
         for (const destinationSnap of Object.values(record.snapshotMappings)) await rm(snapshotDir(destination.root, destination.pool, destinationSnap), { recursive: true, force: true });
@@ -301,8 +288,8 @@ export class ShareMigrationService {
       } catch (error) {
         throw new InternalError(`migration ${migrationId} cancel could not clean up: ${(error as Error).message}`, { reason: 'BACKEND_ERROR', metadata: { migrationId }, cause: error });
       }
-      await this.update(record, { phase: 'cancelled' });
-      await rm(migrationWorkDir(b.root, migrationId), { recursive: true, force: true });
+      await this.records.update(record, { phase: 'cancelled' });
+      await rm(this.records.workDir(migrationId), { recursive: true, force: true });
       ctx.logger.info({ migrationId }, 'migration cancelled; destination leftovers removed');
       return {};
     });
@@ -314,7 +301,7 @@ export class ShareMigrationService {
    */
   async migrationUpdateModel(req: MigrationUpdateModelRequest, _ctx: DriverContext): Promise<DeepPartial<MigrationUpdateModelResponse>> {
     const b = this.backend;
-    const migrationId = checkName('migration_id', requireId(req.migrationId));
+    const migrationId = migrationIdOf(req.migrationId);
     const { id, pool } = b.checkInstance('destination_share_instance', req.destinationShareInstance);
     return this.ops.run(`update-model:${migrationId}`, async () => {
       const record = await b.requireInstance('destination_share_instance', req.destinationShareInstance);
@@ -342,7 +329,7 @@ export class ShareMigrationService {
   // --- helpers ---
 
   private checkArgs(req: MigrationArgs): { migrationId: string; source: { id: string; pool: string }; destination: { id: string; pool: string }; peerRoot: string } {
-    const migrationId = checkName('migration_id', requireId(req.migrationId));
+    const migrationId = migrationIdOf(req.migrationId);
     const source = this.backend.checkInstance('source_share_instance', req.sourceShareInstance);
     const destination = this.backend.checkInstance('destination_share_instance', req.destinationShareInstance);
     if (req.destinationPeer === undefined) throw new MissingFieldError('destination_peer');
@@ -414,41 +401,21 @@ export class ShareMigrationService {
   private async startPhase1(initial: MigrationRecord): Promise<void> {
     const b = this.backend;
     const { migrationId, source, destination } = initial;
-    const record = await this.update(initial, { phase1Attempts: initial.phase1Attempts + 1 });
+    await this.records.update(initial, { phase1Attempts: initial.phase1Attempts + 1 });
     const sourceData = shareDataDir(b.root, source.pool, source.shareInstanceId);
     const destinationData = shareDataDir(destination.root, destination.pool, destination.shareInstanceId);
-    const checkpointPath = join(migrationWorkDir(b.root, migrationId), 'phase1.checkpoint');
-    await mkdir(migrationWorkDir(b.root, migrationId), { recursive: true, mode: 0o700 });
-    const resumed = await exists(checkpointPath);
-    const controller = new AbortController();
-    const job = b.copier.copyTree(
-      { source: sourceData, destination: destinationData, verify: 'xxh128', checkpointPath, bandwidthBytesPerSecond: b.config.migrationBandwidthBytesPerSecond, ignore: [] },
-      controller.signal,
-    );
-    const settled = job.done
-      .then(
-        async (result) => {
-          await copyRootMetadata(sourceData, destinationData);
-          const p = job.progress();
-          await this.updateIf(migrationId, 'copying', {
-            phase: 'phase1_done',
-            phase1: { bytesCopied: result.bytesCopied, bytesTotal: p.bytesTotal, filesCopied: result.filesCopied, filesSkipped: result.filesSkipped, resumed },
-          });
-          b.logger.info({ migrationId, bytes: result.bytesCopied, filesCopied: result.filesCopied, filesSkipped: result.filesSkipped, resumed }, 'migration phase 1 done');
-        },
-        async (error: unknown) => {
-          if (controller.signal.aborted) return;
-          const message = `migration ${migrationId} phase 1 copy from ${sourceData} to ${destinationData} failed: ${(error as Error).message}`;
-          b.logger.error({ migrationId, err: error }, 'migration phase 1 failed');
-          await this.updateIf(migrationId, 'copying', { phase: 'failed', error: message });
-        },
-      )
-      .catch((error: unknown) => b.logger.error({ migrationId, err: error }, 'could not record the phase 1 outcome'))
-      .finally(() => {
-        if (this.copies.get(migrationId)?.job === job) this.copies.delete(migrationId);
-      });
-    this.copies.set(migrationId, { job, controller, settled });
-    void record;
+    const step = { source: sourceData, destination: destinationData, checkpointPath: join(this.records.workDir(migrationId), 'phase1.checkpoint'), finish: () => copyRootMetadata(sourceData, destinationData) };
+    this.copies.start(migrationId, [step], {
+      done: async (phase1) => {
+        await this.records.updateIf(migrationId, 'copying', { phase: 'phase1_done', phase1 });
+        b.logger.info({ migrationId, bytes: phase1.bytesCopied, filesCopied: phase1.filesCopied, filesSkipped: phase1.filesSkipped, resumed: phase1.resumed }, 'migration phase 1 done');
+      },
+      failed: async (error) => {
+        const message = `migration ${migrationId} phase 1 copy from ${sourceData} to ${destinationData} failed: ${error.message}`;
+        b.logger.error({ migrationId, err: error }, 'migration phase 1 failed');
+        await this.records.updateIf(migrationId, 'copying', { phase: 'failed', error: message });
+      },
+    });
   }
 
   /** Copies one source snapshot to its destination id in the peer's tree (skipped when already there). */
@@ -460,33 +427,10 @@ export class ShareMigrationService {
     if ((await peer.readSnapshot(pool, destinationSnap)) !== undefined) return target;
     const found = await this.shares.findSnapshot(sourceSnap);
     if (found === undefined) throw new Error(`source snapshot instance ${sourceSnap} is gone from ${b.root}`);
-    const sourceData = snapshotDataDir(b.root, found.pool, sourceSnap);
-    const partial = `${snapshotDataDir(root, pool, destinationSnap)}.partial`;
     await rm(target, { recursive: true, force: true });
-    await mkdir(partial, { recursive: true, mode: 0o700 });
-    await b.copier.copyTree({ source: sourceData, destination: partial, verify: 'xxh128', ignore: [] }, signal).done;
-    await copyRootMetadata(sourceData, partial);
-    await rename(partial, snapshotDataDir(root, pool, destinationSnap));
+    await copyIntoPlace(b.copier, snapshotDataDir(b.root, found.pool, sourceSnap), snapshotDataDir(root, pool, destinationSnap), { verify: 'xxh128' }, signal);
     await peer.writeSnapshot(pool, { version: 1, snapshotInstanceId: destinationSnap, snapshotId: found.record.snapshotId, shareInstanceId, sizeGib: found.record.sizeGib, createdAt: found.record.createdAt });
     return target;
-  }
-
-  private async requireMigration(migrationId: string): Promise<MigrationRecord> {
-    const record = await this.backend.store.readMigration(migrationId);
-    if (record === undefined) throw new NotFoundError('migration', migrationId, 'MIGRATION_NOT_FOUND', 'migrationId');
-    return record;
-  }
-
-  private async update(record: MigrationRecord, changes: Partial<MigrationRecord>): Promise<MigrationRecord> {
-    const updated: MigrationRecord = { ...record, ...changes, updatedAt: new Date().toISOString() };
-    await this.backend.store.writeMigration(updated);
-    return updated;
-  }
-
-  /** Updates the record only while it is still in `phase` (a cancel may have moved it on). */
-  private async updateIf(migrationId: string, phase: MigrationPhase, changes: Partial<MigrationRecord>): Promise<void> {
-    const current = await this.backend.store.readMigration(migrationId);
-    if (current?.phase === phase) await this.update(current, changes);
   }
 }
 
@@ -494,15 +438,6 @@ function completeResponse(result: CompleteResult): DeepPartial<MigrationComplete
   const snapshotUpdates: Record<string, { providerLocation: string }> = {};
   for (const [id, location] of Object.entries(result.snapshotLocations)) snapshotUpdates[id] = { providerLocation: location };
   return { exportLocations: [{ path: result.exportPath, isAdminOnly: false, metadata: { preferred: 'true' } }], snapshotUpdates };
-}
-
-function wrongPhase(migrationId: string, phase: string, call: string): FailedPreconditionError {
-  return new FailedPreconditionError('MIGRATION_WRONG_PHASE', `${call} is not allowed: migration ${migrationId} is ${phase}`, { migrationId, phase });
-}
-
-function requireId(id: string): string {
-  if (id === '') throw new MissingFieldError('migration_id');
-  return id;
 }
 
 function withoutFreeze(record: InstanceRecord): InstanceRecord {
@@ -518,25 +453,4 @@ async function removeUnadoptedInstance(root: string, pool: string, id: string, m
     if (migrationId !== undefined && record.migration.migrationId !== migrationId) return;
   }
   await rm(shareDir(root, pool, id), { recursive: true, force: true });
-}
-
-function fingerprintOf(parts: readonly string[]): string {
-  return createHash('sha256').update(parts.join('\0')).digest('hex').slice(0, 16);
-}
-
-async function isDirectory(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
 }

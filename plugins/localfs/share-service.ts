@@ -7,7 +7,7 @@
  * idempotency key (ABORTED while the same key runs), then touches disk. Idempotency across
  * restarts comes from the disk: a create finds its instance.json, a delete finds nothing.
  */
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { AlreadyExistsError, InternalError, InvalidArgumentError, MissingFieldError, NotFoundError, FailedPreconditionError } from '../../src/domain/errors.js';
 import { AccessRuleState } from '../../src/contract/gen/ferry/driver/v1/common.js';
 import type {
@@ -28,7 +28,7 @@ import type {
 } from '../../src/contract/gen/ferry/driver/v1/share.js';
 import { createKeyedOperations, type DeepPartial, type DriverContext } from '../sdk/index.js';
 import { instanceInUse, type LocalFsBackend } from './backend.js';
-import { copyRootMetadata } from './copier.js';
+import { copyIntoPlace, copyRootMetadata } from './copier.js';
 import { GIB, usedBytes } from './disk.js';
 import { ruleProblem } from './exports.js';
 import { checkName, exportPath, shareDataDir, shareDir, snapshotDataDir, snapshotDir } from './layout.js';
@@ -113,11 +113,8 @@ export class ShareService {
   }
 
   /** Removes an instance's export, data and metadata, in that order (used by delete and by migration). */
-  async removeInstance(pool: string, id: string): Promise<void> {
-    const b = this.backend;
-    await b.exports.remove(exportPath(b.root, id), shareDataDir(b.root, pool, id));
-    await rm(shareDataDir(b.root, pool, id), { recursive: true, force: true });
-    await rm(shareDir(b.root, pool, id), { recursive: true, force: true });
+  removeInstance(pool: string, id: string): Promise<void> {
+    return this.backend.own.removeInstance(pool, id);
   }
 
   async extendShareInstance(req: ExtendShareInstanceRequest, _ctx: DriverContext): Promise<object> {
@@ -174,18 +171,13 @@ export class ShareService {
       const instance = await b.requireInstance('share_instance', req.shareInstance);
       const pool = instance.pool;
       const dir = snapshotDir(b.root, pool, snapId);
-      const partial = `${snapshotDataDir(b.root, pool, snapId)}.partial`;
       await rm(dir, { recursive: true, force: true });
-      await mkdir(partial, { recursive: true, mode: 0o700 });
       try {
-        const source = shareDataDir(b.root, pool, id);
-        await b.copier.copyTree({ source, destination: partial, verify: 'none', copyMethod: 'clone', ignore: [] }, ctx.signal).done;
-        await copyRootMetadata(source, partial);
+        await copyIntoPlace(b.copier, shareDataDir(b.root, pool, id), snapshotDataDir(b.root, pool, snapId), { verify: 'none', copyMethod: 'clone' }, ctx.signal);
       } catch (error) {
         await rm(dir, { recursive: true, force: true });
         throw new InternalError(`snapshot ${snapId} of share instance ${id} failed: ${(error as Error).message}`, { reason: 'BACKEND_ERROR', metadata: { snapshotInstanceId: snapId }, cause: error });
       }
-      await rename(partial, snapshotDataDir(b.root, pool, snapId));
       const record: SnapshotRecord = { version: 1, snapshotInstanceId: snapId, snapshotId: snap.snapshotId, shareInstanceId: id, sizeGib: instance.sizeGib, createdAt: new Date().toISOString() };
       await b.store.writeSnapshot(pool, record);
       await b.updateInstance(pool, id, (r) => ({ ...r, snapshotInstanceIds: [...new Set([...r.snapshotInstanceIds, snapId])] }));
