@@ -40,7 +40,7 @@ export const BUILT_IN_PLUGINS: Readonly<Record<string, string>> = {
   memory: join(pluginsDir, 'examples', 'memory', 'main.js'),
 };
 
-const TOP_KEYS = ['listen', 'data_dir', 'node_name', 'log_level', 'store', 'backends', 'data_service', 'migration_driver_continue_update_interval', 'pool_refresh_interval'];
+const TOP_KEYS = ['listen', 'data_dir', 'node_name', 'log_level', 'store', 'backends', 'data_service', 'migration_driver_continue_update_interval', 'server_migration_driver_continue_update_interval', 'pool_refresh_interval'];
 const BACKEND_KEYS = ['name', 'plugin', 'launch', 'endpoint', 'config', 'start_timeout_ms', 'call_timeout_ms', 'health_interval_ms', 'shutdown_grace_ms', 'log_level', 'share_mount_template', 'share_unmount_template'];
 const DATA_SERVICE_KEYS = ['check_hash', 'migration_ignore_files', 'data_node_access_ips', 'data_node_access_admin_user', 'data_node_access_cert', 'data_node_mount_options', 'mount_tmp_location', 'threads', 'bandwidth_bytes_per_second'];
 
@@ -92,6 +92,7 @@ export function parseConfig(raw: unknown, file: string, env: NodeJS.ProcessEnv =
   }
 
   const continueSeconds = optionalNumber(top, 'migration_driver_continue_update_interval', fail, '', 0.01);
+  const serverContinueSeconds = optionalNumber(top, 'server_migration_driver_continue_update_interval', fail, '', 0.01);
   const refreshSeconds = optionalNumber(top, 'pool_refresh_interval', fail, '', 1);
 
   let backends: PluginOptions[] = defaultPlugins(dataDir);
@@ -115,6 +116,7 @@ export function parseConfig(raw: unknown, file: string, env: NodeJS.ProcessEnv =
     ferry: {
       dataDir, backends, nodeName, storePath,
       driverContinueIntervalMs: continueSeconds === undefined ? undefined : Math.round(continueSeconds * 1000),
+      serverContinueIntervalMs: serverContinueSeconds === undefined ? undefined : Math.round(serverContinueSeconds * 1000),
       poolRefreshIntervalMs: refreshSeconds === undefined ? undefined : Math.round(refreshSeconds * 1000),
       dataService: { ...(top.data_service === undefined ? {} : parseDataService(top.data_service, fail, at)), mountTemplates },
     },

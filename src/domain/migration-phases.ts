@@ -20,3 +20,20 @@ export const MIGRATION_PHASES = [
   'finished', // resting: outcome says how it ended
 ] as const;
 export type MigrationPhase = (typeof MIGRATION_PHASES)[number];
+
+/**
+ * The phases of ferry's share-server migration machine; the table of transitions is
+ * src/orchestrator/server-migration/transitions.ts.
+ */
+export const SERVER_MIGRATION_PHASES = [
+  'accepted', // validated and recorded; shares and snapshots server_migrating (migration_starting)
+  'prepare', // compatibility check, destination server record (+ setup), read-only cast (migration_in_progress)
+  'driver_start', // ShareServerMigrationStart in flight (migration_driver_starting)
+  'driver_poll', // phase 1 on the driver, polled with ShareServerMigrationContinue
+  'driver_phase1_done', // waits for the operator: complete or cancel
+  'driver_complete', // ShareServerMigrationComplete, re-homing, source teardown (migration_completing)
+  'driver_cancel', // ShareServerMigrationCancel (migration_cancel_in_progress)
+  'rollback', // undo phase 1: shares available, read-only reverted, destination torn down
+  'finished', // resting: outcome says how it ended
+] as const;
+export type ServerMigrationPhase = (typeof SERVER_MIGRATION_PHASES)[number];

@@ -53,6 +53,18 @@ export const FERRY_REASONS = {
   DATA_SERVICE_ACCESS_NOT_CONFIGURED: { code: 'FAILED_PRECONDITION', when: 'host-assisted copy needs an access type whose data_node_access_* option is unset', next: 'configure dataService.dataNodeAccessIps/AdminUser/Cert' },
   STORE_LOCKED: { code: 'FAILED_PRECONDITION', when: 'another ferry process owns the store', next: 'stop it or use another data directory' },
   CONFIG_INVALID: { code: 'INVALID_ARGUMENT', when: 'the configuration file does not validate', next: 'fix the named field' },
+  SHARE_SERVER_NOT_FOUND: { code: 'NOT_FOUND', when: 'no share server has the id', next: 'list share servers' },
+  HOST_HAS_POOL: { code: 'INVALID_ARGUMENT', when: 'a share server migration names a pool (host@backend#pool); servers move between back ends', next: 'pass host@backend' },
+  NONDISRUPTIVE_NETWORK_CHANGE: { code: 'INVALID_ARGUMENT', when: 'nondisruptive server migration with a new share network whose subnets differ from the current ones', next: 'drop nondisruptive or keep the network' },
+  SHARE_SERVER_HAS_NO_SHARES: { code: 'FAILED_PRECONDITION', when: 'the share server to migrate serves no shares', next: 'nothing to migrate: delete the server instead' },
+  INVALID_SHARE_SERVER_STATUS: { code: 'FAILED_PRECONDITION', when: 'the share server is not in the status the action needs (active to start, server_migrating to complete or cancel)', next: 'wait, or repair with ResetStatus' },
+  SHARE_SERVER_MIGRATION_NO_CHANGE: { code: 'FAILED_PRECONDITION', when: 'server migration to its own back end without a new share network', next: 'pick another back end or a new network' },
+  SHARE_SERVER_DESTINATION_EXISTS: { code: 'FAILED_PRECONDITION', when: 'another server already points at this one as its migration source (server_migrating_to)', next: 'clean up that destination (ResetStatus, delete) first' },
+  NO_SUBNET_IN_ZONE: { code: 'FAILED_PRECONDITION', when: 'the target share network has no subnet usable in the destination availability zone', next: 'add a subnet for that zone, or a default subnet' },
+  INVALID_SNAPSHOT_STATUS: { code: 'FAILED_PRECONDITION', when: 'a snapshot of a share to migrate is not available', next: 'wait for it, or delete it' },
+  SHARE_SERVERS_NOT_SUPPORTED: { code: 'FAILED_PRECONDITION', when: 'the destination back end does not handle share servers or does not offer server migration', next: 'pick a back end with driver_handles_share_servers and server migration' },
+  SHARE_SERVER_MIGRATION_INCOMPATIBLE: { code: 'FAILED_PRECONDITION', when: 'the destination driver answered incompatible, or cannot give a requested guarantee (writable, nondisruptive, preserve_snapshots)', next: 'read the reasons; drop the guarantee or pick another back end' },
+  MIGRATION_CANCEL_NOT_SUPPORTED: { code: 'FAILED_PRECONDITION', when: 'cancel of a server migration whose destination driver said migration_cancel = false', next: 'complete it, or reset states by hand' },
 } as const satisfies Record<string, ReasonEntry>;
 
 export type FerryReason = keyof typeof FERRY_REASONS;

@@ -3,7 +3,7 @@
  * orchestrator changes them, the admin API shows them. Times are ISO-8601 strings (UTC).
  * Field names follow Manila's, in lowerCamel.
  */
-import type { MigrationPhase } from './migration-phases.js';
+import type { MigrationPhase, ServerMigrationPhase } from './migration-phases.js';
 import type {
   AccessLevel, AccessRuleState, AccessRulesStatus, AccessType, ShareNetworkStatus, ShareServerStatus, ShareStatus,
   SnapshotStatus, TaskState,
@@ -278,4 +278,57 @@ export interface MigrationEvent {
   readonly taskState: TaskState;
   readonly message: string;
   readonly at: string;
+}
+
+/** What the operator asked for in a share server's MigrationStart (Manila 4.6). */
+export interface ServerMigrationRequest {
+  /** `host@backend`: share servers have no pool. */
+  readonly destinationHost: string;
+  readonly writable: boolean;
+  readonly nondisruptive: boolean;
+  readonly preserveSnapshots: boolean;
+  /** The network the destination serves: the given new network, else the server's own. */
+  readonly shareNetworkId: string;
+  /** Whether a new network was given (the operator's request echoes it). */
+  readonly newShareNetworkGiven: boolean;
+}
+
+/** The destination driver's answer to a server-migration compatibility check. */
+export interface ServerMigrationCapabilities {
+  readonly compatible: boolean;
+  readonly writable: boolean;
+  readonly nondisruptive: boolean;
+  readonly preserveSnapshots: boolean;
+  readonly migrationCancel: boolean;
+  readonly migrationGetProgress: boolean;
+  readonly shareNetworkId: string;
+  readonly reasons: readonly string[];
+}
+
+/**
+ * ferry's record of one share-server migration. Manila keeps its state on the two servers
+ * only; ferry also keeps this record, so a restarted daemon knows the step in flight and an
+ * operator can read the progress of a migration whose source server was deleted.
+ */
+export interface ShareServerMigration {
+  readonly id: string;
+  /** Not a foreign key: the source is deleted after a successful migration, the record stays. */
+  readonly sourceShareServerId: string;
+  /** Chosen before the destination record is written. */
+  readonly destinationShareServerId: string | null;
+  readonly request: ServerMigrationRequest;
+  readonly capabilities: ServerMigrationCapabilities | null;
+  /** The target network's subnets differ from the source's (Manila 4.6 j). */
+  readonly networkChange: boolean;
+  /** The source server's task_state as this migration last set it. */
+  readonly taskState: TaskState;
+  /** The step to run (src/orchestrator/server-migration/transitions.ts). */
+  readonly phase: ServerMigrationPhase;
+  readonly outcome: MigrationOutcome | null;
+  readonly active: boolean;
+  readonly error: string;
+  readonly errorReason: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly finishedAt: string | null;
 }

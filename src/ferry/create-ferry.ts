@@ -37,6 +37,8 @@ export interface FerryOptions {
   readonly storePath?: string;
   /** migration_driver_continue_update_interval in ms; default 3000 (Manila: 60 s). */
   readonly driverContinueIntervalMs?: number;
+  /** server_migration_driver_continue_update_interval in ms; default 10000 (Manila: 900 s). */
+  readonly serverContinueIntervalMs?: number;
   /** How often pool reports are refreshed, ms; default 60000. */
   readonly poolRefreshIntervalMs?: number;
   readonly dataService?: DataServiceOptions;
@@ -78,6 +80,7 @@ export async function createFerry(options: FerryOptions): Promise<FerryInstance>
     settings: {
       nodeName: options.nodeName ?? 'ferry',
       driverContinueIntervalMs: options.driverContinueIntervalMs ?? 3000,
+      serverContinueIntervalMs: options.serverContinueIntervalMs ?? 10_000,
       poolRefreshIntervalMs: options.poolRefreshIntervalMs ?? 60_000,
       workDir: options.dataDir,
       dataService: {

@@ -24,6 +24,8 @@ import {
   fromMigrationComplete,
   fromModelUpdate,
   fromProgress,
+  fromServerCompatibility,
+  fromServerMigrationComplete,
   unchangedModel,
 } from './driver-answers.js';
 import type { UnaryMethod } from './driver-client.js';
@@ -36,6 +38,9 @@ import {
   toContractShareServer,
   toContractSnapshotInstance,
   toMigrationRequest,
+  toNetworkInfo,
+  toServerCompatibilityRequest,
+  toServerMigrationCall,
   toSetupShareServerRequest,
 } from './driver-models.js';
 import { toBackendStatus } from './backend-status.js';
@@ -44,6 +49,7 @@ import type { PluginHandle } from './plugin-host.js';
 
 const S = ShareServiceService;
 const M = ShareMigrationServiceService;
+const SS = ShareServerServiceService;
 
 export function createBackendDriver(handle: PluginHandle, timeouts: Readonly<Record<BackendDriverMethod, number>>): BackendDriver {
   const plugin = handle.name;
@@ -230,6 +236,25 @@ export function createBackendDriver(handle: PluginHandle, timeouts: Readonly<Rec
         // The port has no security services for the server; the contract's list is optional.
         () => ({ shareServer: toContractShareServer(request.server), securityServices: [] }),
         () => undefined,
+        options,
+      ),
+
+    shareServerMigrationCheckCompatibility: (request, options) =>
+      call('shareServerMigrationCheckCompatibility', SS.shareServerMigrationCheckCompatibility, () => toServerCompatibilityRequest(request), fromServerCompatibility, options),
+    shareServerMigrationStart: (request, options) =>
+      call('shareServerMigrationStart', SS.shareServerMigrationStart, () => toServerMigrationCall(request), (answer) => ({ backendDetails: { ...answer.backendDetails } }), options),
+    shareServerMigrationContinue: (request, options) =>
+      call('shareServerMigrationContinue', SS.shareServerMigrationContinue, () => toServerMigrationCall(request), (answer) => answer.phase1Done, options),
+    shareServerMigrationGetProgress: (request, options) =>
+      call('shareServerMigrationGetProgress', SS.shareServerMigrationGetProgress, () => toServerMigrationCall(request), fromProgress, options),
+    shareServerMigrationCancel: (request, options) =>
+      call('shareServerMigrationCancel', SS.shareServerMigrationCancel, () => toServerMigrationCall(request), () => undefined, options),
+    shareServerMigrationComplete: (request, options) =>
+      call(
+        'shareServerMigrationComplete',
+        SS.shareServerMigrationComplete,
+        () => ({ ...toServerMigrationCall(request), newNetworkInfo: toNetworkInfo(request.networkServer) }),
+        fromServerMigrationComplete,
         options,
       ),
   };

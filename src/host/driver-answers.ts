@@ -14,6 +14,7 @@ import type {
   MigrationGetProgressResponse,
   MigrationUpdateModelResponse,
 } from '../contract/gen/ferry/driver/v1/share_migration.js';
+import type { ShareServerMigrationCheckCompatibilityResponse, ShareServerMigrationCompleteResponse } from '../contract/gen/ferry/driver/v1/share_server.js';
 import type {
   AccessRuleResult,
   CompatibilityAnswer,
@@ -22,6 +23,8 @@ import type {
   DriverProgress,
   ModelUpdate,
   PoolReport,
+  ServerCompatibilityAnswer,
+  ServerMigrationCompleteResult,
   SnapshotModelUpdate,
 } from '../orchestrator/driver-port.js';
 
@@ -121,4 +124,23 @@ export function fromModelUpdate(answer: MigrationUpdateModelResponse): ModelUpda
 /** The answer when the destination plugin does not implement MigrationUpdateModel: keep the model (share_migration.proto). */
 export function unchangedModel(): ModelUpdate {
   return { exportLocations: [], providerLocation: '', backendDetails: {}, snapshotUpdates: {}, unchanged: true };
+}
+
+export function fromServerCompatibility(answer: ShareServerMigrationCheckCompatibilityResponse): ServerCompatibilityAnswer {
+  return {
+    compatible: answer.compatible,
+    writable: answer.writable,
+    nondisruptive: answer.nondisruptive,
+    preserveSnapshots: answer.preserveSnapshots,
+    migrationCancel: answer.migrationCancel,
+    migrationGetProgress: answer.migrationGetProgress,
+    shareNetworkId: answer.shareNetworkId,
+    incompatibilityReasons: [...answer.incompatibilityReasons],
+  };
+}
+
+export function fromServerMigrationComplete(answer: ShareServerMigrationCompleteResponse): ServerMigrationCompleteResult {
+  const shareUpdates = Object.fromEntries(Object.entries(answer.shareUpdates).map(([id, update]) =>
+    [id, { exportLocations: fromContractExportLocations(update.exportLocations), poolName: update.poolName }]));
+  return { shareUpdates, snapshotUpdates: fromSnapshotUpdates(answer.snapshotUpdates), serverBackendDetails: { ...answer.serverBackendDetails } };
 }

@@ -55,6 +55,12 @@ export const METHOD_SPECS: Readonly<Record<BackendDriverMethod, MethodSpec>> = {
   migrationUpdateModel: long(),
   setupShareServer: long(C.PLUGIN_CAPABILITY_SHARE_SERVERS),
   teardownShareServer: long(C.PLUGIN_CAPABILITY_SHARE_SERVERS),
+  shareServerMigrationCheckCompatibility: quick(C.PLUGIN_CAPABILITY_SHARE_SERVER_MIGRATION),
+  shareServerMigrationStart: long(C.PLUGIN_CAPABILITY_SHARE_SERVER_MIGRATION),
+  shareServerMigrationContinue: quick(C.PLUGIN_CAPABILITY_SHARE_SERVER_MIGRATION),
+  shareServerMigrationGetProgress: quick(C.PLUGIN_CAPABILITY_SHARE_SERVER_MIGRATION),
+  shareServerMigrationCancel: long(C.PLUGIN_CAPABILITY_SHARE_SERVER_MIGRATION),
+  shareServerMigrationComplete: long(C.PLUGIN_CAPABILITY_SHARE_SERVER_MIGRATION),
 };
 
 export const BACKEND_DRIVER_METHODS = Object.keys(METHOD_SPECS) as readonly BackendDriverMethod[];

@@ -16,7 +16,12 @@ import type {
   SnapshotInstance,
 } from '../contract/gen/ferry/driver/v1/common.js';
 import { MigrationMethod, type MigrationStartRequest } from '../contract/gen/ferry/driver/v1/share_migration.js';
-import type { NetworkInfo, SetupShareServerRequest } from '../contract/gen/ferry/driver/v1/share_server.js';
+import type {
+  NetworkInfo,
+  SetupShareServerRequest,
+  ShareServerMigrationCheckCompatibilityRequest,
+  ShareServerMigrationStartRequest,
+} from '../contract/gen/ferry/driver/v1/share_server.js';
 import type {
   DriverAccessRule,
   DriverShareInstance,
@@ -24,6 +29,8 @@ import type {
   DriverSnapshotInstance,
   MigrationPair,
   PeerInfo,
+  ServerCompatibilityRequest,
+  ServerMigrationCall,
 } from '../orchestrator/driver-port.js';
 
 export function toContractExportLocations(locations: readonly ExportLocation[]): ContractExportLocation[] {
@@ -135,14 +142,7 @@ export function toContractMigrationMethod(method: 'driver_assisted' | 'host_assi
  */
 export const SETUP_METADATA_KEYS = ['request_host', 'migration_destination', 'source_share_server_id'] as const;
 
-/**
- * SetupShareServerRequest from the server record. The contract wants one NetworkInfo per subnet;
- * the port only has the server's allocations, so each subnet's entry is built from them: its
- * user allocations, its admin allocations (label "admin"; those of a subnet the server is not
- * plugged into go to the first entry, Manila's separate admin network), and the network facts
- * (type, segmentation, cidr, gateway, ip version, mtu) of its first allocation. Neutron ids and
- * security services are not in the port and are sent empty.
- */
+/** SetupShareServerRequest from the server record; network_info as toNetworkInfo builds it. */
 export function toSetupShareServerRequest(server: DriverShareServer, metadata: StringMap): SetupShareServerRequest {
   for (const key of Object.keys(metadata)) {
     if (!(SETUP_METADATA_KEYS as readonly string[]).includes(key)) throw new InvalidArgumentError(`metadata.${key}`, `is not a share server setup option; use ${SETUP_METADATA_KEYS.join(', ')}`);
@@ -151,6 +151,23 @@ export function toSetupShareServerRequest(server: DriverShareServer, metadata: S
   if (migrationDestination !== 'true' && migrationDestination !== 'false') {
     throw new InvalidArgumentError('metadata.migration_destination', `must be "true" or "false", got ${JSON.stringify(migrationDestination)}`);
   }
+  return {
+    shareServer: toContractShareServer(server),
+    networkInfo: toNetworkInfo(server),
+    migrationDestination: migrationDestination === 'true',
+    sourceShareServerId: metadata.source_share_server_id ?? '',
+    requestHost: metadata.request_host ?? '',
+  };
+}
+
+/**
+ * The contract's per-subnet network_info of a server. The port only has the server's
+ * allocations, so each subnet's entry is built from them: its user allocations, its admin allocations (label "admin"; those of a subnet the server is not
+ * plugged into go to the first entry, Manila's separate admin network), and the network facts
+ * (type, segmentation, cidr, gateway, ip version, mtu) of its first allocation. Neutron ids and
+ * security services are not in the port and are sent empty.
+ */
+export function toNetworkInfo(server: DriverShareServer): NetworkInfo[] {
   const user = server.networkAllocations.filter((a) => a.label !== 'admin');
   const admin = server.networkAllocations.filter((a) => a.label === 'admin');
   const subnetIds = [...new Set([...server.shareNetworkSubnetIds, ...user.map((a) => a.shareNetworkSubnetId)])];
@@ -174,11 +191,37 @@ export function toSetupShareServerRequest(server: DriverShareServer, metadata: S
   });
   const homeless = admin.filter((a) => !subnetIds.includes(a.shareNetworkSubnetId));
   if (homeless.length > 0 && networkInfo[0] !== undefined) networkInfo[0].adminNetworkAllocations.push(...homeless.map(toContractNetworkAllocation));
+  return networkInfo;
+}
+
+export function toServerMigrationCall(call: ServerMigrationCall): ShareServerMigrationStartRequest {
   return {
-    shareServer: toContractShareServer(server),
-    networkInfo,
-    migrationDestination: migrationDestination === 'true',
-    sourceShareServerId: metadata.source_share_server_id ?? '',
-    requestHost: metadata.request_host ?? '',
+    migrationId: call.migrationId,
+    sourceShareServer: toContractShareServer(call.sourceServer),
+    destinationShareServer: toContractShareServer(call.destinationServer),
+    shareInstances: call.shareInstances.map(toContractShareInstance),
+    snapshotInstances: call.snapshotInstances.map(toContractSnapshotInstance),
+    sourcePeer: toContractPeerInfo(call.sourcePeer),
+  };
+}
+
+export function toServerCompatibilityRequest(request: ServerCompatibilityRequest): ShareServerMigrationCheckCompatibilityRequest {
+  return {
+    shareServer: toContractShareServer(request.server),
+    destHost: request.destinationHost,
+    oldShareNetworkId: request.oldShareNetworkId,
+    newShareNetworkId: request.newShareNetworkId,
+    sharesRequestSpec: {
+      sharesSizeGib: request.sharesSizeGib,
+      snapshotsSizeGib: request.snapshotsSizeGib,
+      sharesReqSpec: request.shares.map((spec) => ({
+        shareId: spec.instance.shareId,
+        shareInstance: toContractShareInstance(spec.instance),
+        shareTypeId: spec.shareTypeId,
+        shareTypeName: spec.shareTypeName,
+        shareProperties: { ...spec.shareProperties },
+      })),
+    },
+    sourcePeer: toContractPeerInfo(request.sourcePeer),
   };
 }

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { DataPort, HashAlgorithm } from './data-port.js';
 import type { DriverPort } from './driver-port.js';
-import type { MigrationEventBus } from './event-bus.js';
+import type { MigrationEventBus, ServerMigrationEventBus } from './event-bus.js';
 import type { KeyedMutex } from './keyed-mutex.js';
 import type { StorePort } from './store-port.js';
 
@@ -34,6 +34,8 @@ export interface OrchestratorSettings {
   readonly nodeName: string;
   /** migration_driver_continue_update_interval, in ms. */
   readonly driverContinueIntervalMs: number;
+  /** server_migration_driver_continue_update_interval, in ms. */
+  readonly serverContinueIntervalMs: number;
   /** How often back ends' pool reports are refreshed, in ms. */
   readonly poolRefreshIntervalMs: number;
   /** Where host-assisted copies keep their checkpoints. */
@@ -49,6 +51,7 @@ export interface OrchestratorContext {
   readonly settings: OrchestratorSettings;
   readonly locks: KeyedMutex;
   readonly events: MigrationEventBus;
+  readonly serverEvents: ServerMigrationEventBus;
   now(): string;
   newId(): string;
 }

@@ -167,6 +167,57 @@ export interface ModelUpdate {
   readonly unchanged: boolean;
 }
 
+/** One share instance of a migrating server, as its entry of Manila's shares_req_spec. */
+export interface ServerShareSpec {
+  readonly instance: DriverShareInstance;
+  readonly shareTypeId: string;
+  readonly shareTypeName: string;
+  readonly shareProperties: StringMap;
+}
+
+export interface ServerCompatibilityRequest {
+  readonly server: DriverShareServer;
+  /** `host@backend` of the destination (the back end asked). */
+  readonly destinationHost: string;
+  readonly oldShareNetworkId: string;
+  readonly newShareNetworkId: string;
+  readonly sharesSizeGib: number;
+  readonly snapshotsSizeGib: number;
+  readonly shares: readonly ServerShareSpec[];
+  readonly sourcePeer: PeerInfo;
+}
+
+export interface ServerCompatibilityAnswer {
+  readonly compatible: boolean;
+  readonly writable: boolean;
+  readonly nondisruptive: boolean;
+  readonly preserveSnapshots: boolean;
+  readonly migrationCancel: boolean;
+  readonly migrationGetProgress: boolean;
+  /** Empty: the requested new network. */
+  readonly shareNetworkId: string;
+  readonly incompatibilityReasons: readonly string[];
+}
+
+/** The arguments every server-migration call of one migration carries, on the DESTINATION back end. */
+export interface ServerMigrationCall {
+  readonly migrationId: string;
+  readonly sourceServer: DriverShareServer;
+  readonly destinationServer: DriverShareServer;
+  readonly shareInstances: readonly DriverShareInstance[];
+  readonly snapshotInstances: readonly DriverSnapshotInstance[];
+  readonly sourcePeer: PeerInfo;
+}
+
+export interface ServerMigrationCompleteResult {
+  /** Keyed by share instance id; an instance without an entry keeps its locations and pool. */
+  readonly shareUpdates: Readonly<Record<string, { readonly exportLocations: readonly ExportLocation[]; readonly poolName: string }>>;
+  /** Keyed by snapshot instance id. */
+  readonly snapshotUpdates: Readonly<Record<string, SnapshotModelUpdate>>;
+  /** Only read when the destination was reused (it has no identifier). */
+  readonly serverBackendDetails: StringMap;
+}
+
 /** One back end's driver. */
 export interface BackendDriver {
   readonly name: string;
@@ -224,6 +275,17 @@ export interface BackendDriver {
     options?: DriverCallOptions,
   ): Promise<{ identifier: string; backendDetails: StringMap; networkAllocations: NetworkAllocation[] }>;
   teardownShareServer(request: { server: DriverShareServer }, options?: DriverCallOptions): Promise<void>;
+
+  // Share-server migration: every call goes to the DESTINATION back end (share_server.proto).
+  shareServerMigrationCheckCompatibility(request: ServerCompatibilityRequest, options?: DriverCallOptions): Promise<ServerCompatibilityAnswer>;
+  /** Returns backend details merged into the destination server's. */
+  shareServerMigrationStart(call: ServerMigrationCall, options?: DriverCallOptions): Promise<{ backendDetails: StringMap }>;
+  /** True when phase 1 is done. */
+  shareServerMigrationContinue(call: ServerMigrationCall, options?: DriverCallOptions): Promise<boolean>;
+  shareServerMigrationGetProgress(call: ServerMigrationCall, options?: DriverCallOptions): Promise<DriverProgress>;
+  shareServerMigrationCancel(call: ServerMigrationCall, options?: DriverCallOptions): Promise<void>;
+  /** `networkServer`: the server whose subnets and allocations make new_network_info. */
+  shareServerMigrationComplete(call: ServerMigrationCall & { readonly networkServer: DriverShareServer }, options?: DriverCallOptions): Promise<ServerMigrationCompleteResult>;
 }
 
 export interface DriverPort {

@@ -2,18 +2,19 @@
 import type { MigrationEvent } from '../domain/resources.js';
 
 export type MigrationNotice = MigrationEvent & { readonly shareId: string };
-export type MigrationListener = (notice: MigrationNotice) => void;
+/** A share-server migration's event, keyed by its source server. */
+export type ServerMigrationNotice = MigrationEvent & { readonly shareServerId: string };
 
-export class MigrationEventBus {
-  private readonly listeners = new Set<MigrationListener>();
+export class EventBus<T> {
+  private readonly listeners = new Set<(notice: T) => void>();
 
-  subscribe(listener: MigrationListener): () => void {
+  subscribe(listener: (notice: T) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
 
   /** Delivers to every listener; one listener's throw never stops the others or the caller. */
-  publish(notice: MigrationNotice): void {
+  publish(notice: T): void {
     for (const listener of [...this.listeners]) {
       try {
         listener(notice);
@@ -23,3 +24,6 @@ export class MigrationEventBus {
     }
   }
 }
+
+export class MigrationEventBus extends EventBus<MigrationNotice> {}
+export class ServerMigrationEventBus extends EventBus<ServerMigrationNotice> {}

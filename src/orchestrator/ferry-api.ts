@@ -9,9 +9,9 @@
  */
 import type {
   AccessRule, Backend, ExportLocation, MigrationEvent, MigrationMethod, Pool, Share, ShareInstance, ShareMigration,
-  ShareNetwork, ShareServer, ShareType, Snapshot, SnapshotInstance, StringMap,
+  ShareNetwork, ShareServer, ShareServerMigration, ShareType, Snapshot, SnapshotInstance, StringMap,
 } from '../domain/resources.js';
-import type { AccessLevel, AccessRuleState, AccessRulesStatus, AccessType, ShareStatus, TaskState } from '../domain/statuses.js';
+import type { AccessLevel, AccessRuleState, AccessRulesStatus, AccessType, ShareServerStatus, ShareStatus, TaskState } from '../domain/statuses.js';
 import type { BackendStatus } from './driver-port.js';
 
 /** A share with its derived (primary-instance) fields and its instances. */
@@ -161,6 +161,84 @@ export interface WatchOptions {
   readonly intervalMs?: number;
 }
 
+/** A share server with the shares it serves and its latest migration (as source or destination). */
+export interface ShareServerView extends ShareServer {
+  /** Ids of the shares whose instances live on this server. */
+  readonly shareIds: readonly string[];
+  readonly shareInstanceIds: readonly string[];
+  readonly migration: ShareServerMigration | null;
+}
+
+export interface ShareServerFilterRequest {
+  readonly host?: string;
+  readonly status?: ShareServerStatus;
+  readonly sourceShareServerId?: string;
+}
+
+/** MigrationCheck and MigrationStart of a share server (Manila 4.6). */
+export interface ServerMigrationStartRequest {
+  readonly shareServerId: string;
+  /** `host@backend`, without a pool. */
+  readonly host: string;
+  /** The three flags are required (undefined is INVALID_ARGUMENT), as in Manila. */
+  readonly writable: boolean | undefined;
+  readonly nondisruptive: boolean | undefined;
+  readonly preserveSnapshots: boolean | undefined;
+  readonly newShareNetworkId?: string;
+}
+
+/** One reason a server migration cannot run, from ferry's checks or the destination driver. */
+export interface ServerMigrationBlocker {
+  readonly reason: string;
+  readonly message: string;
+}
+
+export interface ServerMigrationCheckResult {
+  readonly compatible: boolean;
+  /** The request, echoed (Manila's requested_capabilities). */
+  readonly requested: {
+    readonly host: string;
+    readonly writable: boolean;
+    readonly nondisruptive: boolean;
+    readonly preserveSnapshots: boolean;
+    /** The given new network, or null. */
+    readonly shareNetworkId: string | null;
+  };
+  /** What the destination supports (Manila's supported_capabilities); all false when it was not asked. */
+  readonly supported: {
+    readonly writable: boolean;
+    readonly nondisruptive: boolean;
+    readonly preserveSnapshots: boolean;
+    readonly shareNetworkId: string;
+    readonly migrationCancel: boolean;
+    readonly migrationGetProgress: boolean;
+  };
+  /** Why compatible is false: every failed check, so nobody has to read logs. Empty when compatible. */
+  readonly blockers: readonly ServerMigrationBlocker[];
+}
+
+export interface ServerMigrationStartResult {
+  readonly migrationId: string;
+  readonly server: ShareServerView;
+}
+
+export interface ServerMigrationProgress {
+  readonly shareServerId: string;
+  readonly migrationId: string;
+  /** 0..100; exactly 100 only when phase 1 is done. */
+  readonly totalProgress: number;
+  /** The DESTINATION server's task_state, as Manila answers (null when there is none yet). */
+  readonly taskState: TaskState | null;
+  /** The source server's task_state. */
+  readonly sourceTaskState: TaskState | null;
+  /** Empty while no destination exists. */
+  readonly destinationShareServerId: string;
+  /** What the driver reported besides the percentage. */
+  readonly details: StringMap;
+  readonly error: string;
+  readonly errorReason: string;
+}
+
 export interface Ferry {
   // shares
   createShare(request: CreateShareRequest): Promise<ShareView>;
@@ -198,7 +276,22 @@ export interface Ferry {
   createShareNetwork(request: CreateShareNetworkRequest): Promise<ShareNetwork>;
   listShareNetworks(): Promise<ShareNetwork[]>;
   deleteShareNetwork(id: string): Promise<void>;
-  listShareServers(filter?: { host?: string; status?: ShareServer['status']; sourceShareServerId?: string }): Promise<ShareServer[]>;
+  listShareServers(filter?: ShareServerFilterRequest): Promise<ShareServerView[]>;
+  getShareServer(shareServerId: string): Promise<ShareServerView>;
+  resetShareServerStatus(shareServerId: string, status: ShareServerStatus): Promise<ShareServerView>;
+  resetShareServerTaskState(shareServerId: string, taskState: TaskState | null): Promise<ShareServerView>;
+
+  // share server migration (Manila 4.6, 5): every share and snapshot of the server moves
+  serverMigrationCheck(request: ServerMigrationStartRequest): Promise<ServerMigrationCheckResult>;
+  serverMigrationStart(request: ServerMigrationStartRequest): Promise<ServerMigrationStartResult>;
+  /** Accepted in migration_driver_phase1_done; the cut-over runs in the background (watch it). */
+  serverMigrationComplete(shareServerId: string): Promise<{ destinationShareServerId: string; server: ShareServerView }>;
+  serverMigrationCancel(shareServerId: string): Promise<ShareServerView>;
+  /** Also answers for a deleted source server whose migration succeeded (total_progress 100). */
+  serverMigrationGetProgress(shareServerId: string): Promise<ServerMigrationProgress>;
+  serverMigrationHistory(migrationId: string): Promise<MigrationEvent[]>;
+  /** Progress events until the migration rests. */
+  watchServerMigration(shareServerId: string, options?: WatchOptions): AsyncIterable<ServerMigrationProgress>;
 
   /** Every task_state change of every migration, as it is committed. Returns an unsubscribe. */
   onMigrationEvent(listener: (event: MigrationEvent & { shareId: string }) => void): () => void;

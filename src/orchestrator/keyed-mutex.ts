@@ -20,4 +20,11 @@ export class KeyedMutex {
       if (this.tails.get(key) === tail) this.tails.delete(key);
     }
   }
+
+  /** Holds every key's lock (taken in sorted order, so two callers never deadlock) while fn runs. */
+  async runAll<T>(keys: readonly string[], fn: () => Promise<T>): Promise<T> {
+    const sorted = [...new Set(keys)].sort();
+    const take = (index: number): Promise<T> => (index === sorted.length ? fn() : this.run(sorted[index]!, () => take(index + 1)));
+    return take(0);
+  }
 }

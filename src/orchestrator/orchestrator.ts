@@ -3,16 +3,17 @@
  * SQLite or processes; src/ferry/create-ferry.ts composes it with the real adapters.
  */
 import type { Logger } from 'pino';
-import type { ShareServer } from '../domain/resources.js';
 import * as catalog from './catalog.js';
 import { defaultIdSource, type OrchestratorContext, type OrchestratorSettings } from './context.js';
 import type { DataPort } from './data-port.js';
 import type { DriverPort } from './driver-port.js';
-import { MigrationEventBus } from './event-bus.js';
+import { MigrationEventBus, ServerMigrationEventBus } from './event-bus.js';
 import type { Ferry, ShareView } from './ferry-api.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { recoverInterruptedActions } from './recover.js';
 import { grantAccess, listAccessRules, revokeAccess } from './share-access.js';
+import { ShareServerMigrations } from './server-migration/operator.js';
+import { ServerMigrationRunner } from './server-migration/runner.js';
 import { ShareMigrations } from './share-migration/operator.js';
 import { resumeMigrations } from './share-migration/reconcile.js';
 import { MigrationRunner } from './share-migration/runner.js';
@@ -47,11 +48,14 @@ export function createOrchestrator(options: OrchestratorOptions): Orchestrator {
     settings: options.settings,
     locks: new KeyedMutex(),
     events: new MigrationEventBus(),
+    serverEvents: new ServerMigrationEventBus(),
     now: options.now ?? (() => new Date().toISOString()),
     newId: options.newId ?? defaultIdSource,
   };
   const runner = new MigrationRunner(ctx);
   const migrations = new ShareMigrations(ctx, runner);
+  const serverRunner = new ServerMigrationRunner(ctx);
+  const servers = new ShareServerMigrations(ctx, serverRunner);
   let refreshTimer: NodeJS.Timeout | undefined;
   let unsubscribeStatus: (() => void) | undefined;
 
@@ -66,6 +70,7 @@ export function createOrchestrator(options: OrchestratorOptions): Orchestrator {
       refreshTimer.unref();
       await recoverInterruptedActions(ctx);
       await resumeMigrations(ctx, runner);
+      for (const migration of await ctx.store.listServerMigrations({ active: true })) serverRunner.kick(migration.id);
     },
 
     createShare: (request) => shares.createShare(ctx, request),
@@ -111,13 +116,23 @@ export function createOrchestrator(options: OrchestratorOptions): Orchestrator {
     createShareNetwork: (request) => catalog.createShareNetwork(ctx, request),
     listShareNetworks: () => ctx.store.listShareNetworks(),
     deleteShareNetwork: (id) => catalog.deleteShareNetwork(ctx, id),
-    listShareServers: (filter = {}) => ctx.store.listShareServers(filter as { host?: string; status?: ShareServer['status']; sourceShareServerId?: string }),
+    listShareServers: (filter) => servers.list(filter),
+    getShareServer: (shareServerId) => servers.view(shareServerId),
+    resetShareServerStatus: (shareServerId, status) => servers.resetStatus(shareServerId, status),
+    resetShareServerTaskState: (shareServerId, taskState) => servers.resetTaskState(shareServerId, taskState),
+    serverMigrationCheck: (request) => servers.check(request),
+    serverMigrationStart: (request) => servers.start(request),
+    serverMigrationComplete: (shareServerId) => servers.complete(shareServerId),
+    serverMigrationCancel: (shareServerId) => servers.cancel(shareServerId),
+    serverMigrationGetProgress: (shareServerId) => servers.progress(shareServerId),
+    serverMigrationHistory: (migrationId) => servers.history(migrationId),
+    watchServerMigration: (shareServerId, watchOptions) => servers.watch(shareServerId, watchOptions),
 
     onMigrationEvent: (listener) => ctx.events.subscribe(listener),
     async close() {
       if (refreshTimer) clearInterval(refreshTimer);
       unsubscribeStatus?.();
-      await runner.close();
+      await Promise.all([runner.close(), serverRunner.close()]);
     },
   };
 }

@@ -29,15 +29,20 @@ export function sizeProblem(type: ShareType, sizeGib: number): FerryError | unde
   return undefined;
 }
 
-/** The pool record for a `host@backend#pool`, or the NOT_FOUND / FAILED_PRECONDITION that says why not. */
-export async function findPool(ctx: OrchestratorContext, host: string): Promise<Pool> {
+/** The back-end name of a `host@backend[#pool]` this ferry serves, or NOT_FOUND (unknown) / FAILED_PRECONDITION (not ready). */
+export function findReadyBackend(ctx: OrchestratorContext, host: string): string {
   const address = parseHost(host);
   if (address.host !== ctx.settings.nodeName || !ctx.drivers.backendNames().includes(address.backend)) {
     throw notFound('BACKEND_NOT_FOUND', 'back end', `${address.host}@${address.backend}`, 'backend');
   }
-  if (ctx.drivers.backend(address.backend).status().state !== 'ready') {
-    throw ferryError('BACKEND_DOWN', `back end ${address.host}@${address.backend} is not ready (${ctx.drivers.backend(address.backend).status().state}); see ListBackends`, { backend: address.backend });
-  }
+  const state = ctx.drivers.backend(address.backend).status().state;
+  if (state !== 'ready') throw ferryError('BACKEND_DOWN', `back end ${address.host}@${address.backend} is not ready (${state}); see ListBackends`, { backend: address.backend });
+  return address.backend;
+}
+
+/** The pool record for a `host@backend#pool`, or the NOT_FOUND / FAILED_PRECONDITION that says why not. */
+export async function findPool(ctx: OrchestratorContext, host: string): Promise<Pool> {
+  findReadyBackend(ctx, host);
   const pool = await ctx.store.getPool(host);
   if (pool === undefined) throw notFound('POOL_NOT_FOUND', 'pool', host, 'host');
   return pool;

@@ -13,7 +13,7 @@
  */
 import type {
   AccessRule, AccessRuleMapping, Backend, MigrationEvent, Pool, Share, ShareInstance, ShareMigration, ShareNetwork,
-  ShareServer, ShareType, Snapshot, SnapshotInstance,
+  ShareServer, ShareServerMigration, ShareType, Snapshot, SnapshotInstance,
 } from '../domain/resources.js';
 import type { ShareServerStatus, ShareStatus } from '../domain/statuses.js';
 
@@ -42,6 +42,12 @@ export interface ShareServerFilter {
   readonly status?: ShareServerStatus;
   readonly sourceShareServerId?: string;
   readonly shareNetworkId?: string;
+}
+
+export interface ServerMigrationFilter {
+  readonly sourceShareServerId?: string;
+  readonly destinationShareServerId?: string;
+  readonly active?: boolean;
 }
 
 export interface MigrationFilter {
@@ -123,6 +129,13 @@ export interface StoreTx {
   /** Appends to a migration's history; sequence is assigned by the store (1, 2, ...). */
   appendMigrationEvent(event: Omit<MigrationEvent, 'sequence'>): Promise<MigrationEvent>;
   listMigrationEvents(migrationId: string): Promise<MigrationEvent[]>;
+
+  insertServerMigration(migration: ShareServerMigration): Promise<void>;
+  getServerMigration(id: string): Promise<ShareServerMigration | undefined>;
+  listServerMigrations(filter?: ServerMigrationFilter): Promise<ShareServerMigration[]>;
+  updateServerMigration(id: string, patch: Patch<ShareServerMigration>): Promise<ShareServerMigration>;
+  appendServerMigrationEvent(event: Omit<MigrationEvent, 'sequence'>): Promise<MigrationEvent>;
+  listServerMigrationEvents(migrationId: string): Promise<MigrationEvent[]>;
 }
 
 export interface StorePort extends StoreTx {

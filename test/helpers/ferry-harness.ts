@@ -48,7 +48,7 @@ export async function startTestFerry(t: { after(fn: () => unknown): void }, opti
   const backends = options.backends?.(dir) ?? [localfsBackend('localfs1', join(dir, 'b', 'l1')), localfsBackend('localfs2', join(dir, 'b', 'l2')), dummyBackend('dummy', join(dir, 'b', 'dummy'))];
   let ferry: FerryInstance;
   try {
-    ferry = await createFerry({ driverContinueIntervalMs: 100, logger: log.logger, ...options, dataDir: join(dir, 'data'), backends });
+    ferry = await createFerry({ driverContinueIntervalMs: 100, serverContinueIntervalMs: 100, logger: log.logger, ...options, dataDir: join(dir, 'data'), backends });
   } catch (error) {
     if (ownDir) removeTestDir(dir);
     throw error;

@@ -81,6 +81,7 @@ export async function startMigrationFerry(t: { after(fn: () => unknown): void },
   const withLog = (dir: string, name: DummyName, rules: DummyRules = {}): DummyRules => ({ ...rules, '*': { ...rules['*'], enteredFile: paths(dir, name).entered } });
   const harness = await startTestFerry(t, {
     driverContinueIntervalMs: 50,
+    serverContinueIntervalMs: 50,
     ...options,
     backends: (dir) => {
       testDir = dir;

@@ -10,7 +10,7 @@ import { ferryError } from '../errors.js';
 import { provideShareServer } from '../share-servers.js';
 import { finishShareAttributes } from './finish.js';
 import { destinationBackendHost, destinationDriver, driverSnapshots, loadScope, migrationPair, requireDestination, requireSource, sourceDriver, type MigrationScope } from './scope.js';
-import { describe, fallbackRefusal, isTransient, pause, withoutFallback, type StepResult, type StepRuntime, type PathInput } from './step.js';
+import { describe, fallbackRefusal, isTransient, pause, retryTransient, withoutFallback, type StepResult, type StepRuntime, type PathInput } from './step.js';
 
 /** Creates (once) the destination instance's record, as Manila does before asking the driver. */
 export async function ensureDestinationRecord(ctx: OrchestratorContext, scope: MigrationScope, status: 'migrating_to' | 'creating'): Promise<ShareInstance> {
@@ -161,36 +161,13 @@ export async function cancelDriver(ctx: OrchestratorContext, scope: MigrationSco
   }
 }
 
-/** Retries of a cut-over call whose back end is unavailable, before it counts as failed. */
-const CUT_OVER_RETRIES = 5;
-
-/**
- * Runs an idempotent cut-over call (MigrationComplete, MigrationUpdateModel), retrying while
- * its back end is unavailable (a restarting plugin, an unreachable peer) as the contract's
- * error tables promise, with pauses of driverContinueIntervalMs doubling; after
- * CUT_OVER_RETRIES the error stands and the cut-over fails (Manila 2.7). Without this, one
- * UNAVAILABLE put both instances in error for an operator to repair.
- */
-async function retryTransient<T>(ctx: OrchestratorContext, runtime: StepRuntime, what: string, call: () => Promise<T>): Promise<T> {
-  for (let attempt = 0; ; attempt += 1) {
-    try {
-      return await call();
-    } catch (error) {
-      if (!isTransient(error) || attempt >= CUT_OVER_RETRIES || runtime.signal.aborted) throw error;
-      const delayMs = ctx.settings.driverContinueIntervalMs * 2 ** attempt;
-      runtime.log.warn({ err: error, attempt: attempt + 1, delayMs }, `${what}: back end unavailable, retrying`);
-      await pause(delayMs, runtime.signal);
-    }
-  }
-}
-
 /** Driver-assisted completion (2.7): cut-over by the driver, then the records follow. */
 export async function completeDriver(ctx: OrchestratorContext, scope: MigrationScope, runtime: StepRuntime): Promise<StepResult> {
   const destination = requireDestination(scope);
   try {
     if (scope.source !== undefined) {
       const pair = await migrationPair(ctx, scope);
-      const result = await retryTransient(ctx, runtime, 'MigrationComplete', () => sourceDriver(ctx, scope).migrationComplete(pair, { signal: runtime.signal, timeoutMs: 3_600_000 }));
+      const result = await retryTransient(ctx.settings.driverContinueIntervalMs, runtime, 'MigrationComplete', () => sourceDriver(ctx, scope).migrationComplete(pair, { signal: runtime.signal, timeoutMs: 3_600_000 }));
       await ctx.store.transaction(async (tx) => {
         const at = ctx.now();
         if (result.exportLocations.length > 0) await tx.updateShareInstance(destination.id, { exportLocations: result.exportLocations, updatedAt: at });
@@ -207,7 +184,7 @@ export async function completeDriver(ctx: OrchestratorContext, scope: MigrationS
       // apply the share's rules there. (Rules first failed with NOT_FOUND on a destination
       // back end that learns of the instance only through MigrationUpdateModel.)
       const after = await loadScope(ctx, scope.migration.id);
-      await retryTransient(ctx, runtime, 'MigrationUpdateModel', () => adoptModel(ctx, after, 'driver_assisted', runtime));
+      await retryTransient(ctx.settings.driverContinueIntervalMs, runtime, 'MigrationUpdateModel', () => adoptModel(ctx, after, 'driver_assisted', runtime));
       await applyShareRulesTo(ctx, scope.share.id, destination.id, runtime.signal);
       await ctx.store.transaction(async (tx) => {
         const at = ctx.now();

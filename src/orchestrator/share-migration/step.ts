@@ -80,3 +80,26 @@ export function pause(ms: number, signal: AbortSignal): Promise<void> {
     signal.addEventListener('abort', done, { once: true });
   });
 }
+
+/** Retries of a cut-over call whose back end is unavailable, before it counts as failed. */
+const CUT_OVER_RETRIES = 5;
+
+/**
+ * Runs an idempotent cut-over call (MigrationComplete, MigrationUpdateModel, a server
+ * migration's Start or Complete), retrying while its back end is unavailable (a restarting
+ * plugin, an unreachable peer) as the contract's error tables promise, with pauses starting at
+ * `intervalMs` and doubling; after CUT_OVER_RETRIES the error stands. Without this, one
+ * UNAVAILABLE put both sides in error for an operator to repair.
+ */
+export async function retryTransient<T>(intervalMs: number, runtime: Pick<StepRuntime, 'signal' | 'log'>, what: string, call: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      return await call();
+    } catch (error) {
+      if (!isTransient(error) || attempt >= CUT_OVER_RETRIES || runtime.signal.aborted) throw error;
+      const delayMs = intervalMs * 2 ** attempt;
+      runtime.log.warn({ err: error, attempt: attempt + 1, delayMs }, `${what}: back end unavailable, retrying`);
+      await pause(delayMs, runtime.signal);
+    }
+  }
+}

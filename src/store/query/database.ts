@@ -10,7 +10,7 @@ import type {
   AccessLevel, AccessRuleState, AccessRulesStatus, AccessType, ShareNetworkStatus, ShareServerStatus, ShareStatus,
   SnapshotStatus, TaskState,
 } from '../../domain/statuses.js';
-import type { MigrationPhase } from '../../domain/migration-phases.js';
+import type { MigrationPhase, ServerMigrationPhase } from '../../domain/migration-phases.js';
 import type { MigrationMethod, MigrationOutcome } from '../../domain/resources.js';
 
 /** 0 or 1. */
@@ -208,6 +208,26 @@ export interface MigrationEventRow {
   at: string;
 }
 
+export interface ShareServerMigrationRow {
+  id: string;
+  source_share_server_id: string;
+  destination_share_server_id: string | null;
+  /** JSON ServerMigrationRequest */
+  request: Json;
+  /** JSON ServerMigrationCapabilities, or null */
+  capabilities: Json | null;
+  network_change: Flag;
+  task_state: TaskState;
+  phase: ServerMigrationPhase;
+  outcome: MigrationOutcome | null;
+  active: Flag;
+  error: string;
+  error_reason: string;
+  created_at: string;
+  updated_at: string;
+  finished_at: string | null;
+}
+
 /** Every table of the schema (the latest migration's shape). */
 export interface Database {
   backends: BackendRow;
@@ -224,4 +244,6 @@ export interface Database {
   share_servers: ShareServerRow;
   share_migrations: ShareMigrationRow;
   migration_events: MigrationEventRow;
+  share_server_migrations: ShareServerMigrationRow;
+  share_server_migration_events: MigrationEventRow;
 }

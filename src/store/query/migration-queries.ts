@@ -1,5 +1,6 @@
 /** Share migrations and their event history. */
 import { NotFoundError } from '../../domain/errors.js';
+import type { MigrationEvent } from '../../domain/resources.js';
 import type { StoreTx } from '../../orchestrator/store-port.js';
 import { cleanPatch, toFlag } from './codec.js';
 import { migrationEventFromRow, migrationEventToRow, migrationFromRow, migrationToRow } from './mappers/migration-mapper.js';
@@ -36,24 +37,32 @@ export function migrationQueries(ctx: QueryContext): MigrationQueries {
         return migrationFromRow(next);
       });
     },
-    async appendMigrationEvent(event) {
-      // Read the last sequence and insert the next one in one transaction, so two appends can
-      // never pick the same number (the primary key would refuse the second anyway).
-      return ctx.atomic(async (tx) => {
-        const migration = await tx.selectFrom('share_migrations').select('id').where('id', '=', event.migrationId).executeTakeFirst();
-        if (!migration) throw new NotFoundError('share migration', event.migrationId, 'MIGRATION_NOT_FOUND', 'migrationId');
-        const last = await tx.selectFrom('migration_events').select((eb) => eb.fn.max('sequence').as('sequence'))
-          .where('migration_id', '=', event.migrationId).executeTakeFirst();
-        const stored = { ...event, sequence: (last?.sequence ?? 0) + 1 };
-        const row = migrationEventToRow(stored);
-        await write(ctx, 'insert', 'event of share migration', event.migrationId, () => tx.insertInto('migration_events').values(row).execute());
-        return migrationEventFromRow(row);
-      });
-    },
-    async listMigrationEvents(migrationId) {
-      const rows = await db.selectFrom('migration_events').selectAll().where('migration_id', '=', migrationId)
-        .orderBy('sequence').execute();
-      return rows.map(migrationEventFromRow);
-    },
+    appendMigrationEvent: (event) => appendEvent(ctx, 'share_migrations', 'migration_events', 'share migration', event),
+    listMigrationEvents: (migrationId) => listEvents(ctx, 'migration_events', migrationId),
   };
+}
+
+type MigrationTable = 'share_migrations' | 'share_server_migrations';
+type EventTable = 'migration_events' | 'share_server_migration_events';
+
+/**
+ * Appends to a migration's history. The last sequence is read and the next inserted in one
+ * transaction, so two appends can never pick the same number (the primary key would refuse
+ * the second anyway).
+ */
+export function appendEvent(ctx: QueryContext, migrations: MigrationTable, events: EventTable, kind: string, event: Omit<MigrationEvent, 'sequence'>): Promise<MigrationEvent> {
+  return ctx.atomic(async (tx) => {
+    const migration = await tx.selectFrom(migrations).select('id').where('id', '=', event.migrationId).executeTakeFirst();
+    if (!migration) throw new NotFoundError(kind, event.migrationId, 'MIGRATION_NOT_FOUND', 'migrationId');
+    const last = await tx.selectFrom(events).select((eb) => eb.fn.max('sequence').as('sequence'))
+      .where('migration_id', '=', event.migrationId).executeTakeFirst();
+    const row = migrationEventToRow({ ...event, sequence: (last?.sequence ?? 0) + 1 });
+    await write(ctx, 'insert', `event of ${kind}`, event.migrationId, () => tx.insertInto(events).values(row).execute());
+    return migrationEventFromRow(row);
+  });
+}
+
+export async function listEvents(ctx: QueryContext, events: EventTable, migrationId: string): Promise<MigrationEvent[]> {
+  const rows = await ctx.db.selectFrom(events).selectAll().where('migration_id', '=', migrationId).orderBy('sequence').execute();
+  return rows.map(migrationEventFromRow);
 }

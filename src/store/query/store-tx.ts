@@ -5,6 +5,7 @@ import { catalogQueries } from './catalog-queries.js';
 import { migrationQueries } from './migration-queries.js';
 import type { QueryContext } from './query-context.js';
 import { shareQueries } from './share-queries.js';
+import { serverMigrationQueries } from './server-migration-queries.js';
 import { shareServerQueries } from './share-server-queries.js';
 import { snapshotQueries } from './snapshot-queries.js';
 
@@ -16,5 +17,6 @@ export function createStoreTx(ctx: QueryContext): StoreTx {
     ...snapshotQueries(ctx),
     ...shareServerQueries(ctx),
     ...migrationQueries(ctx),
+    ...serverMigrationQueries(ctx),
   };
 }

@@ -16,10 +16,10 @@ import {
 after(removeTempDirs);
 
 describe('createSqliteStore', () => {
-  it('creates the file and its directory, and reports schema version 1', async () => {
+  it('creates the file and its directory, and reports schema version 2', async () => {
     const path = join(tempDir(), 'nested', 'data', 'ferry.db');
     const store = await createSqliteStore({ path });
-    assert.equal(await store.schemaVersion(), 1);
+    assert.equal(await store.schemaVersion(), 2);
     assert.ok(fs.existsSync(path));
     await store.close();
   });
@@ -50,7 +50,7 @@ describe('createSqliteStore', () => {
     await first.close();
 
     const second = await createSqliteStore({ path });
-    assert.equal(await second.schemaVersion(), 1);
+    assert.equal(await second.schemaVersion(), 2);
     assert.deepEqual({
       backends: await second.listBackends(), pools: await second.listPools(), types: await second.listShareTypes(),
       networks: await second.listShareNetworks(), shares: await second.listShares(), instances: await second.listShareInstances(),
@@ -69,14 +69,14 @@ describe('createSqliteStore', () => {
     const seeded = await seedShare(store);
     await store.close();
     const raw = new Database(path);
-    raw.prepare('insert into schema_migration (name, timestamp) values (?, ?)').run('0002-from-the-future', new Date().toISOString());
+    raw.prepare('insert into schema_migration (name, timestamp) values (?, ?)').run('0003-from-the-future', new Date().toISOString());
     raw.close();
 
     await assert.rejects(createSqliteStore({ path }), (error: unknown) => {
       assert.ok(error instanceof StoreSchemaTooNewError);
-      assert.match(error.message, /0002-from-the-future/);
+      assert.match(error.message, /0003-from-the-future/);
       assert.match(error.message, /upgrade ferry/);
-      assert.deepEqual(error.metadata, { storePath: path, unknownMigrations: '0002-from-the-future', knownVersion: '1' });
+      assert.deepEqual(error.metadata, { storePath: path, unknownMigrations: '0003-from-the-future', knownVersion: '2' });
       assert.equal(error.code, 'FAILED_PRECONDITION');
       assert.equal(error.reason, 'STORE_SCHEMA_TOO_NEW');
       return true;
@@ -86,7 +86,7 @@ describe('createSqliteStore', () => {
     const names = check.prepare('select name from schema_migration order by name').pluck().all();
     const shares = check.prepare('select id from shares').pluck().all();
     check.close();
-    assert.deepEqual(names, ['0001-initial', '0002-from-the-future']);
+    assert.deepEqual(names, ['0001-initial', '0002-share-server-migrations', '0003-from-the-future']);
     assert.deepEqual(shares, [seeded.share.id]);
   });
 

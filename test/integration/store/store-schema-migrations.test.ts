@@ -17,7 +17,7 @@ import { removeTempDirs, seedShare, shareInstance, tempDir } from './store-fixtu
 
 after(removeTempDirs);
 
-/** A store file at version 1 with a share (type, network) and one instance. */
+/** A store file at the current version with a share (type, network) and one instance. */
 async function populatedFile(): Promise<string> {
   const path = join(tempDir(), 'ferry.db');
   const store = await createSqliteStore({ path });
@@ -68,8 +68,8 @@ describe('later schema migrations', () => {
   it('rebuild a parent table without cascading into its children', async () => {
     const path = await populatedFile();
     const { sqlite, db } = openRaw(path);
-    const outcome = await migrateSqlite(db, sqlite, { ...SQLITE_MIGRATIONS, '0002-rebuild-share-types': rebuildShareTypes }, path);
-    assert.deepEqual(outcome, { applied: ['0002-rebuild-share-types'], version: 2 });
+    const outcome = await migrateSqlite(db, sqlite, { ...SQLITE_MIGRATIONS, '0003-rebuild-share-types': rebuildShareTypes }, path);
+    assert.deepEqual(outcome, { applied: ['0003-rebuild-share-types'], version: 3 });
     assert.equal(count(sqlite, 'shares'), 1);
     assert.equal(count(sqlite, 'share_instances'), 1);
     assert.equal(sqlite.prepare('select visibility from share_types').pluck().get(), 'public');
@@ -80,14 +80,14 @@ describe('later schema migrations', () => {
   it('roll back a migration that leaves dangling references, and report it', async () => {
     const path = await populatedFile();
     const { sqlite, db } = openRaw(path);
-    await assert.rejects(migrateSqlite(db, sqlite, { ...SQLITE_MIGRATIONS, '0002-orphan-shares': orphanShares }, path), (error: unknown) => {
+    await assert.rejects(migrateSqlite(db, sqlite, { ...SQLITE_MIGRATIONS, '0003-orphan-shares': orphanShares }, path), (error: unknown) => {
       assert.ok(error instanceof Error);
       assert.equal(error.name, 'StoreMigrationError');
-      assert.match(error.message, /0002-orphan-shares/);
+      assert.match(error.message, /0003-orphan-shares/);
       assert.match(error.message, /dangling reference/);
       return true;
     });
-    assert.deepEqual(await appliedMigrations(db), ['0001-initial']);
+    assert.deepEqual(await appliedMigrations(db), ['0001-initial', '0002-share-server-migrations']);
     assert.equal(count(sqlite, 'share_types'), 1);
     await db.destroy();
   });
@@ -95,11 +95,11 @@ describe('later schema migrations', () => {
   it('undo the DDL of a migration that fails halfway', async () => {
     const path = await populatedFile();
     const { sqlite, db } = openRaw(path);
-    await assert.rejects(migrateSqlite(db, sqlite, { ...SQLITE_MIGRATIONS, '0002-fail-halfway': failHalfway }, path),
-      { name: 'StoreMigrationError', reason: 'STORE_MIGRATION_FAILED', message: /0002-fail-halfway of store .* failed: second step failed/ });
+    await assert.rejects(migrateSqlite(db, sqlite, { ...SQLITE_MIGRATIONS, '0003-fail-halfway': failHalfway }, path),
+      { name: 'StoreMigrationError', reason: 'STORE_MIGRATION_FAILED', message: /0003-fail-halfway of store .* failed: second step failed/ });
     assert.equal(sqlite.prepare("select count(*) from sqlite_master where name = 'half_done'").pluck().get(), 0);
     assert.equal(sqlite.prepare("select count(*) from pragma_table_info('shares') where name = 'half'").pluck().get(), 0);
-    assert.deepEqual(await appliedMigrations(db), ['0001-initial']);
+    assert.deepEqual(await appliedMigrations(db), ['0001-initial', '0002-share-server-migrations']);
     await db.destroy();
   });
 });

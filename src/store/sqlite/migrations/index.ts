@@ -5,7 +5,9 @@
  */
 import type { MigrationSet } from '../../query/schema-migrations.js';
 import { initial } from './0001-initial.js';
+import { shareServerMigrations } from './0002-share-server-migrations.js';
 
 export const SQLITE_MIGRATIONS: MigrationSet = {
   '0001-initial': initial,
+  '0002-share-server-migrations': shareServerMigrations,
 };

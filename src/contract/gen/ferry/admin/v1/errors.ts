@@ -265,6 +265,65 @@ export enum ErrorReason {
    * flags or the snapshots, or use a driver-assisted pair.
    */
   ERROR_REASON_HOST_ASSISTED_NOT_ALLOWED = 54,
+  /** ERROR_REASON_SHARE_SERVER_NOT_FOUND - NOT_FOUND. No share server has the id. Next: list share servers. */
+  ERROR_REASON_SHARE_SERVER_NOT_FOUND = 55,
+  /**
+   * ERROR_REASON_HOST_HAS_POOL - INVALID_ARGUMENT. A share server migration names a pool (host@backend#pool); servers move
+   * between back ends. Next: pass host@backend.
+   */
+  ERROR_REASON_HOST_HAS_POOL = 56,
+  /**
+   * ERROR_REASON_NONDISRUPTIVE_NETWORK_CHANGE - INVALID_ARGUMENT. Nondisruptive server migration with a new share network whose subnets differ
+   * from the current ones. Next: drop nondisruptive or keep the network.
+   */
+  ERROR_REASON_NONDISRUPTIVE_NETWORK_CHANGE = 57,
+  /**
+   * ERROR_REASON_SHARE_SERVER_HAS_NO_SHARES - FAILED_PRECONDITION. The share server to migrate serves no shares. Next: nothing to migrate:
+   * delete the server instead.
+   */
+  ERROR_REASON_SHARE_SERVER_HAS_NO_SHARES = 58,
+  /**
+   * ERROR_REASON_INVALID_SHARE_SERVER_STATUS - FAILED_PRECONDITION. The share server is not in the status the action needs (active to start,
+   * server_migrating to complete or cancel). Next: wait, or repair with ResetStatus.
+   */
+  ERROR_REASON_INVALID_SHARE_SERVER_STATUS = 59,
+  /**
+   * ERROR_REASON_SHARE_SERVER_MIGRATION_NO_CHANGE - FAILED_PRECONDITION. Server migration to its own back end without a new share network. Next:
+   * pick another back end or a new network.
+   */
+  ERROR_REASON_SHARE_SERVER_MIGRATION_NO_CHANGE = 60,
+  /**
+   * ERROR_REASON_SHARE_SERVER_DESTINATION_EXISTS - FAILED_PRECONDITION. Another server already points at this one as its migration source
+   * (server_migrating_to). Next: clean up that destination (ResetStatus, delete) first.
+   */
+  ERROR_REASON_SHARE_SERVER_DESTINATION_EXISTS = 61,
+  /**
+   * ERROR_REASON_NO_SUBNET_IN_ZONE - FAILED_PRECONDITION. The target share network has no subnet usable in the destination
+   * availability zone. Next: add a subnet for that zone, or a default subnet.
+   */
+  ERROR_REASON_NO_SUBNET_IN_ZONE = 62,
+  /**
+   * ERROR_REASON_INVALID_SNAPSHOT_STATUS - FAILED_PRECONDITION. A snapshot of a share to migrate is not available. Next: wait for it, or
+   * delete it.
+   */
+  ERROR_REASON_INVALID_SNAPSHOT_STATUS = 63,
+  /**
+   * ERROR_REASON_SHARE_SERVERS_NOT_SUPPORTED - FAILED_PRECONDITION. The destination back end does not handle share servers or does not offer
+   * server migration. Next: pick a back end with driver_handles_share_servers and server
+   * migration.
+   */
+  ERROR_REASON_SHARE_SERVERS_NOT_SUPPORTED = 64,
+  /**
+   * ERROR_REASON_SHARE_SERVER_MIGRATION_INCOMPATIBLE - FAILED_PRECONDITION. The destination driver answered incompatible, or cannot give a requested
+   * guarantee (writable, nondisruptive, preserve_snapshots). Next: read the reasons; drop the
+   * guarantee or pick another back end.
+   */
+  ERROR_REASON_SHARE_SERVER_MIGRATION_INCOMPATIBLE = 65,
+  /**
+   * ERROR_REASON_MIGRATION_CANCEL_NOT_SUPPORTED - FAILED_PRECONDITION. Cancel of a server migration whose destination driver said
+   * migration_cancel = false. Next: complete it, or reset states by hand.
+   */
+  ERROR_REASON_MIGRATION_CANCEL_NOT_SUPPORTED = 66,
 }
 
 export function errorReasonFromJSON(object: any): ErrorReason {
@@ -392,6 +451,42 @@ export function errorReasonFromJSON(object: any): ErrorReason {
     case 54:
     case "ERROR_REASON_HOST_ASSISTED_NOT_ALLOWED":
       return ErrorReason.ERROR_REASON_HOST_ASSISTED_NOT_ALLOWED;
+    case 55:
+    case "ERROR_REASON_SHARE_SERVER_NOT_FOUND":
+      return ErrorReason.ERROR_REASON_SHARE_SERVER_NOT_FOUND;
+    case 56:
+    case "ERROR_REASON_HOST_HAS_POOL":
+      return ErrorReason.ERROR_REASON_HOST_HAS_POOL;
+    case 57:
+    case "ERROR_REASON_NONDISRUPTIVE_NETWORK_CHANGE":
+      return ErrorReason.ERROR_REASON_NONDISRUPTIVE_NETWORK_CHANGE;
+    case 58:
+    case "ERROR_REASON_SHARE_SERVER_HAS_NO_SHARES":
+      return ErrorReason.ERROR_REASON_SHARE_SERVER_HAS_NO_SHARES;
+    case 59:
+    case "ERROR_REASON_INVALID_SHARE_SERVER_STATUS":
+      return ErrorReason.ERROR_REASON_INVALID_SHARE_SERVER_STATUS;
+    case 60:
+    case "ERROR_REASON_SHARE_SERVER_MIGRATION_NO_CHANGE":
+      return ErrorReason.ERROR_REASON_SHARE_SERVER_MIGRATION_NO_CHANGE;
+    case 61:
+    case "ERROR_REASON_SHARE_SERVER_DESTINATION_EXISTS":
+      return ErrorReason.ERROR_REASON_SHARE_SERVER_DESTINATION_EXISTS;
+    case 62:
+    case "ERROR_REASON_NO_SUBNET_IN_ZONE":
+      return ErrorReason.ERROR_REASON_NO_SUBNET_IN_ZONE;
+    case 63:
+    case "ERROR_REASON_INVALID_SNAPSHOT_STATUS":
+      return ErrorReason.ERROR_REASON_INVALID_SNAPSHOT_STATUS;
+    case 64:
+    case "ERROR_REASON_SHARE_SERVERS_NOT_SUPPORTED":
+      return ErrorReason.ERROR_REASON_SHARE_SERVERS_NOT_SUPPORTED;
+    case 65:
+    case "ERROR_REASON_SHARE_SERVER_MIGRATION_INCOMPATIBLE":
+      return ErrorReason.ERROR_REASON_SHARE_SERVER_MIGRATION_INCOMPATIBLE;
+    case 66:
+    case "ERROR_REASON_MIGRATION_CANCEL_NOT_SUPPORTED":
+      return ErrorReason.ERROR_REASON_MIGRATION_CANCEL_NOT_SUPPORTED;
     default:
       throw new globalThis.Error("Unrecognized enum value " + object + " for enum ErrorReason");
   }
@@ -481,6 +576,30 @@ export function errorReasonToJSON(object: ErrorReason): string {
       return "ERROR_REASON_DRIVER_ASSISTED_NOT_POSSIBLE";
     case ErrorReason.ERROR_REASON_HOST_ASSISTED_NOT_ALLOWED:
       return "ERROR_REASON_HOST_ASSISTED_NOT_ALLOWED";
+    case ErrorReason.ERROR_REASON_SHARE_SERVER_NOT_FOUND:
+      return "ERROR_REASON_SHARE_SERVER_NOT_FOUND";
+    case ErrorReason.ERROR_REASON_HOST_HAS_POOL:
+      return "ERROR_REASON_HOST_HAS_POOL";
+    case ErrorReason.ERROR_REASON_NONDISRUPTIVE_NETWORK_CHANGE:
+      return "ERROR_REASON_NONDISRUPTIVE_NETWORK_CHANGE";
+    case ErrorReason.ERROR_REASON_SHARE_SERVER_HAS_NO_SHARES:
+      return "ERROR_REASON_SHARE_SERVER_HAS_NO_SHARES";
+    case ErrorReason.ERROR_REASON_INVALID_SHARE_SERVER_STATUS:
+      return "ERROR_REASON_INVALID_SHARE_SERVER_STATUS";
+    case ErrorReason.ERROR_REASON_SHARE_SERVER_MIGRATION_NO_CHANGE:
+      return "ERROR_REASON_SHARE_SERVER_MIGRATION_NO_CHANGE";
+    case ErrorReason.ERROR_REASON_SHARE_SERVER_DESTINATION_EXISTS:
+      return "ERROR_REASON_SHARE_SERVER_DESTINATION_EXISTS";
+    case ErrorReason.ERROR_REASON_NO_SUBNET_IN_ZONE:
+      return "ERROR_REASON_NO_SUBNET_IN_ZONE";
+    case ErrorReason.ERROR_REASON_INVALID_SNAPSHOT_STATUS:
+      return "ERROR_REASON_INVALID_SNAPSHOT_STATUS";
+    case ErrorReason.ERROR_REASON_SHARE_SERVERS_NOT_SUPPORTED:
+      return "ERROR_REASON_SHARE_SERVERS_NOT_SUPPORTED";
+    case ErrorReason.ERROR_REASON_SHARE_SERVER_MIGRATION_INCOMPATIBLE:
+      return "ERROR_REASON_SHARE_SERVER_MIGRATION_INCOMPATIBLE";
+    case ErrorReason.ERROR_REASON_MIGRATION_CANCEL_NOT_SUPPORTED:
+      return "ERROR_REASON_MIGRATION_CANCEL_NOT_SUPPORTED";
     default:
       throw new globalThis.Error("Unrecognized enum value " + object + " for enum ErrorReason");
   }
