@@ -63,7 +63,14 @@ export interface MigrationFerryOptions extends Omit<TestFerryOptions, 'backends'
   readonly progressStep?: number;
   /** Also run localfs1 and localfs2. */
   readonly localfs?: boolean;
+  /** Dummies whose pools (alpha, beta in zone nova) handle share servers (driver_handles_share_servers). */
+  readonly shareServers?: readonly DummyName[];
 }
+
+/** The dummy's default pools, handling share servers. */
+export const DHSS_POOLS = ['alpha', 'beta'].map((name) => ({
+  name, totalCapacityGib: 1000, freeCapacityGib: 1000, availabilityZone: 'nova', capabilities: { driver_handles_share_servers: 'true' },
+}));
 
 const POLL_MS = 5;
 
@@ -86,7 +93,10 @@ export async function startMigrationFerry(t: { after(fn: () => unknown): void },
     backends: (dir) => {
       testDir = dir;
       const dummy = (name: DummyName) =>
-        dummyBackend(name, paths(dir, name).root, { controlFile: paths(dir, name).control, progressStep: options.progressStep ?? 50, behaviour: withLog(dir, name, options.rules?.[name]) });
+        dummyBackend(name, paths(dir, name).root, {
+          controlFile: paths(dir, name).control, progressStep: options.progressStep ?? 50, behaviour: withLog(dir, name, options.rules?.[name]),
+          ...(options.shareServers?.includes(name) ? { pools: DHSS_POOLS } : {}),
+        });
       return [
         dummy('dummy1'),
         dummy('dummy2'),
