@@ -10,16 +10,16 @@ import { CheckpointAppender, FingerprintTable } from './checkpoint.js';
 import { chunk, finishBig, prepareBig } from './big-file.js';
 import { cancelCheck, copySpecial, copySymlink, flushMeta, openPair, type Ctx } from './entries.js';
 import { cleanup, links, meta } from './finish-tasks.js';
-import { at, closeQuietly, displayPath, fail, isIgnored, joinRel, lstatAt, openDirAt, openRoot, readDirAt, sysFail, TaskFailure } from './fs-at.js';
+import { at, closeQuietly, displayPath, fail, isIgnored, joinRel, lstatAt, readDirAt, sysFail, TaskFailure } from './fs-at.js';
 import { MetaHelper, probeMetaHelper } from './meta-helper.js';
 import { copyRegular, upToDate } from './regular-file.js';
 import { C, SharedState } from './shared-state.js';
 import {
   EntryKind,
-  type BigFile, type CopyDirOk, type CopyDirTask, type CopyFilesTask, type CopyTask, type FileBatch, type HardLinkEntry, type JobSpec, type ScanOk, type ScanTask, type SubDir,
-  type TaskResult,
+  type BigFile, type CopyDirOk, type CopyDirTask, type CopyFilesTask, type CopyTask, type HardLinkEntry, type JobSpec, type ScanOk, type ScanTask, type TaskResult,
 } from './types.js';
 import { initHashing } from './verify.js';
+import { Outbox, walkTree, type Child } from './walk.js';
 
 await initHashing();
 
@@ -32,6 +32,8 @@ export default async function run(task: CopyTask): Promise<TaskResult> {
   }
   const state = new SharedState(task.job.state);
   state.taskStarted();
+  // After taskStarted: busy + handed-off never reads lower than the work that exists.
+  if ('handedOff' in task && task.handedOff) state.handedOff(-1);
   const ctx = makeCtx(task.job, state);
   try {
     switch (task.kind) {
@@ -81,52 +83,58 @@ function makeCtx(job: JobSpec, state: SharedState): Ctx {
 
 // ---- size pass ------------------------------------------------------------------------------
 
+/** Hard links travel to the pool in batches of this many, so a walk never holds them all. */
+const LINKS_BATCH = 256;
+
 function scan(ctx: Ctx, task: ScanTask): ScanOk {
-  const root = openRoot(ctx.job.source, 'source');
-  let dirFd: number;
-  try {
-    dirFd = openDirAt(root, task.dir, 'source');
-  } finally {
-    closeQuietly(root);
-  }
-  const result: ScanOk = { ok: true, bytes: 0, files: 0, subdirs: [], hardLinks: [] };
-  try {
-    for (const entry of readDirAt(dirFd)) {
-      cancelCheck(ctx, task.dir);
-      const name = entry.name;
-      if (isIgnored(name, ctx.job.ignore)) continue;
-      const rel = joinRel(task.dir, name);
-      if (entry.isDirectory()) {
-        result.subdirs.push(rel);
-        continue;
-      }
-      if (entry.isSymbolicLink() || entry.isFIFO() || entry.isSocket() || entry.isCharacterDevice() || entry.isBlockDevice()) {
+  const outbox = new Outbox(ctx, task.port);
+  const result: ScanOk = { ok: true, bytes: 0, files: 0, topDirs: [], hardLinks: [], posted: 0 };
+  walkTree(ctx, outbox, task.dir, false, false, (dirFd, _dst, rel) => {
+    const children: Child[] = [];
+    try {
+      for (const entry of readDirAt(dirFd)) {
+        cancelCheck(ctx, rel);
+        const name = entry.name;
+        if (isIgnored(name, ctx.job.ignore)) continue;
+        if (entry.isDirectory()) {
+          children.push({ name, fresh: false });
+          continue;
+        }
+        if (entry.isSymbolicLink() || entry.isFIFO() || entry.isSocket() || entry.isCharacterDevice() || entry.isBlockDevice()) {
+          result.files++;
+          continue;
+        }
+        const st = lstatAt(dirFd, name);
+        if (st === undefined) throw fail('SOURCE_VANISHED', `source entry ${displayPath(joinRel(rel, name))} vanished while sizing`, joinRel(rel, name), 'ENOENT');
+        if (st.isDirectory()) {
+          children.push({ name, fresh: false });
+          continue;
+        }
         result.files++;
-        continue;
+        if (!st.isFile()) continue;
+        if (st.nlink > 1n) {
+          result.hardLinks.push({ rel: joinRel(rel, name), dev: st.dev, ino: st.ino, size: Number(st.size) });
+          if (result.hardLinks.length >= LINKS_BATCH && outbox.open) {
+            outbox.post({ kind: 'links', links: result.hardLinks });
+            result.hardLinks = [];
+          }
+        } else result.bytes += Number(st.size);
       }
-      const st = lstatAt(dirFd, name);
-      if (st === undefined) throw fail('SOURCE_VANISHED', `source entry ${displayPath(rel)} vanished while sizing`, rel, 'ENOENT');
-      if (st.isDirectory()) {
-        result.subdirs.push(rel);
-        continue;
-      }
-      result.files++;
-      if (!st.isFile()) continue;
-      if (st.nlink > 1n) result.hardLinks.push({ rel, dev: st.dev, ino: st.ino, size: Number(st.size) });
-      else result.bytes += Number(st.size);
+    } catch (error) {
+      throw sysFail(error, 'source', rel, 'list directory');
     }
-  } catch (error) {
-    throw sysFail(error, 'source', task.dir, 'list directory');
-  } finally {
-    closeQuietly(dirFd);
-  }
+    if (rel.length === 0) result.topDirs = children.map((c) => c.name);
+    return children;
+  });
+  result.posted = outbox.posted;
   return result;
 }
 
 // ---- data pass ------------------------------------------------------------------------------
 
 interface DirOutput {
-  subdirs: SubDir[];
+  /** Directories found by lstat among names the listing did not type as directories. */
+  subdirs: Child[];
   bigFiles: BigFile[];
   hardLinks: HardLinkEntry[];
 }
@@ -134,52 +142,64 @@ interface DirOutput {
 const BATCH = 128;
 
 /**
- * Copies one directory's entries. Subdirectories are created inline (their tasks need them);
- * other entries are gathered in batches of 128 names: a batch goes out through the task's port
- * to become a copyFiles task when some worker is idle, else this thread copies it itself. So
- * a directory with a million files keeps every core busy while the listing still streams.
+ * Copies a subtree (walk.ts). Subdirectories are created while their parent is listed (their
+ * walk needs them); other entries are gathered in batches of 128 names: while some thread is
+ * idle a batch goes to the pool as a copyFiles task, else this thread copies it itself. So a
+ * directory with a million files keeps every core busy while its listing still streams.
  */
 function copyDir(ctx: Ctx, task: CopyDirTask): CopyDirOk {
-  const { src, dst } = openPair(ctx.job, task.dir);
+  const outbox = new Outbox(ctx, task.port);
   const out: DirOutput = { subdirs: [], bigFiles: [], hardLinks: [] };
+  walkTree(ctx, outbox, task.dir, task.fresh, true, (src, dst, rel, fresh) => copyDirEntries(ctx, outbox, src, dst, rel, fresh, out));
+  return { ok: true, subdirs: [], bigFiles: out.bigFiles, hardLinks: out.hardLinks, specialSkipped: ctx.specialSkipped, posted: outbox.posted };
+}
+
+function copyDirEntries(ctx: Ctx, outbox: Outbox, src: number, dst: number, rel: Buffer, fresh: boolean, out: DirOutput): Child[] {
+  const children: Child[] = [];
   let names: Buffer[] = [];
   let kinds = new Uint8Array(BATCH);
-  let posted = 0;
   const handOffOrCopy = (final: boolean): void => {
     if (names.length === 0) return;
-    if (!final && task.port !== null && ctx.state.busyTasks < ctx.job.threads) {
-      const batch: FileBatch = { names, kinds: kinds.subarray(0, names.length) };
-      task.port.postMessage(batch);
-      posted++;
+    if (!final && outbox.wanted) {
+      outbox.handOff({ kind: 'files', dir: rel, fresh, names, kinds: kinds.subarray(0, names.length) });
       kinds = new Uint8Array(BATCH);
     } else {
-      copyBatch(ctx, src, dst, task.dir, task.fresh, names, kinds, out);
+      copyBatch(ctx, src, dst, rel, fresh, names, kinds, out);
+      flushOutput(outbox, out);
     }
     names = [];
   };
-  try {
-    if (ctx.job.mirror && !task.fresh) removeExtraneous(ctx, src, dst, task.dir);
-    for (const entry of readDirAt(src)) {
-      cancelCheck(ctx, task.dir);
-      if (isIgnored(entry.name, ctx.job.ignore)) continue;
-      if (entry.isDirectory()) {
-        const rel = joinRel(task.dir, entry.name);
-        out.subdirs.push({ rel, fresh: ensureDir(dst, entry.name, rel, task.fresh) });
-        continue;
-      }
-      kinds[names.length] = entry.isFile() ? EntryKind.File : EntryKind.Other;
-      names.push(entry.name);
-      if (names.length >= BATCH) handOffOrCopy(false);
+  if (ctx.job.mirror && !fresh) removeExtraneous(ctx, src, dst, rel);
+  for (const entry of readDirAt(src)) {
+    cancelCheck(ctx, rel);
+    if (isIgnored(entry.name, ctx.job.ignore)) continue;
+    if (entry.isDirectory()) {
+      children.push({ name: entry.name, fresh: ensureDir(dst, entry.name, joinRel(rel, entry.name), fresh) });
+      continue;
     }
-    handOffOrCopy(true);
-    flushMeta(ctx, task.dir);
-    ctx.checkpoint.flush();
-  } finally {
-    closeQuietly(src);
-    closeQuietly(dst);
-    // The pool closes the channel after it has received every batch; closing here could drop them.
+    kinds[names.length] = entry.isFile() ? EntryKind.File : EntryKind.Other;
+    names.push(entry.name);
+    if (names.length >= BATCH) handOffOrCopy(false);
   }
-  return { ok: true, subdirs: out.subdirs, bigFiles: out.bigFiles, hardLinks: out.hardLinks, specialSkipped: ctx.specialSkipped, batchesPosted: posted };
+  handOffOrCopy(true);
+  flushMeta(ctx, rel);
+  ctx.checkpoint.flush();
+  if (out.subdirs.length > 0) {
+    children.push(...out.subdirs);
+    out.subdirs = [];
+  }
+  return children;
+}
+
+/** Sends big files at once (their chunks can start on idle threads) and hard links in batches. */
+function flushOutput(outbox: Outbox, out: DirOutput): void {
+  if (!outbox.open) return;
+  for (const file of out.bigFiles) outbox.post({ kind: 'big', file });
+  out.bigFiles = [];
+  if (out.hardLinks.length >= LINKS_BATCH) {
+    outbox.post({ kind: 'links', links: out.hardLinks });
+    out.hardLinks = [];
+  }
 }
 
 function copyFiles(ctx: Ctx, task: CopyFilesTask): CopyDirOk {
@@ -193,7 +213,8 @@ function copyFiles(ctx: Ctx, task: CopyFilesTask): CopyDirOk {
     closeQuietly(src);
     closeQuietly(dst);
   }
-  return { ok: true, subdirs: out.subdirs, bigFiles: out.bigFiles, hardLinks: out.hardLinks, specialSkipped: ctx.specialSkipped, batchesPosted: 0 };
+  const subdirs = out.subdirs.map((c) => ({ rel: joinRel(task.dir, c.name), fresh: c.fresh }));
+  return { ok: true, subdirs, bigFiles: out.bigFiles, hardLinks: out.hardLinks, specialSkipped: ctx.specialSkipped, posted: 0 };
 }
 
 function copyBatch(ctx: Ctx, src: number, dst: number, dirRel: Uint8Array, fresh: boolean, names: Buffer[], kinds: Uint8Array, out: DirOutput): void {
@@ -225,7 +246,7 @@ function handleEntry(ctx: Ctx, src: number, dst: number, dirRel: Uint8Array, nam
   }
   if (st === undefined) throw fail('SOURCE_VANISHED', `source entry ${displayPath(rel)} vanished while copying`, rel, 'ENOENT');
   if (st.isDirectory()) {
-    out.subdirs.push({ rel, fresh: ensureDir(dst, name, rel, false) });
+    out.subdirs.push({ name, fresh: ensureDir(dst, name, rel, false) });
   } else if (st.isFile()) {
     if (st.nlink > 1n) {
       out.hardLinks.push({ rel, dev: st.dev, ino: st.ino, size: Number(st.size) });

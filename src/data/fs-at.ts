@@ -127,16 +127,7 @@ export function openDirAt(rootFd: number, rel: Uint8Array, side: 'source' | 'des
   try {
     for (const part of components(rel)) {
       walked = joinRel(walked, part);
-      let next: number;
-      try {
-        next = fs.openSync(at(fd, part), O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
-      } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        if (code === 'ELOOP' || code === 'ENOTDIR') {
-          throw fail('ESCAPE_ATTEMPT', `${side} directory ${displayPath(walked)} is not a real directory (symlink or replaced); refusing to go through it`, walked, code);
-        }
-        throw sysFail(error, side, walked, 'open directory');
-      }
+      const next = openChildDir(fd, part, walked, side);
       if (fd !== rootFd) fs.closeSync(fd);
       fd = next;
     }
@@ -144,6 +135,19 @@ export function openDirAt(rootFd: number, rel: Uint8Array, side: 'source' | 'des
   } catch (error) {
     if (fd !== rootFd) fs.closeSync(fd);
     throw error;
+  }
+}
+
+/** Opens the directory `name` inside `dirFd` without following a symlink; `rel` names it in errors. */
+export function openChildDir(dirFd: number, name: Uint8Array, rel: Uint8Array, side: 'source' | 'destination'): number {
+  try {
+    return fs.openSync(at(dirFd, name), O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ELOOP' || code === 'ENOTDIR') {
+      throw fail('ESCAPE_ATTEMPT', `${side} directory ${displayPath(rel)} is not a real directory (symlink or replaced); refusing to go through it`, rel, code);
+    }
+    throw sysFail(error, side, rel, 'open directory');
   }
 }
 

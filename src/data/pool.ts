@@ -2,11 +2,12 @@
  * The copy pool: owns piscina and runs copy jobs on it. The main thread only schedules tasks
  * and reads shared counters, so progress() and cancel answer immediately while workers copy.
  *
- * A job runs three passes like the reference (Manila's Copy): sizing (one task per directory),
- * data (one task per directory; files above the split threshold become chunk tasks for every
- * worker, then a finish task; hard-linked files are copied once and linked after the pass),
- * and directory metadata (post-order, one task per top-level subtree). The task queue holds
- * directories, chunks and hard-link groups, never every file, so memory stays flat.
+ * A job runs three passes like the reference (Manila's Copy): sizing and data (each task walks
+ * a subtree and hands subdirectories or batches of names to the pool only while a worker is
+ * idle, see walk.ts; files above the split threshold become chunk tasks for every worker, then
+ * a finish task; hard-linked files are copied once and linked after the pass), and directory
+ * metadata (post-order, one task per top-level subtree). The task queue holds directories,
+ * chunks and hard-link groups, never every file, so memory stays flat.
  */
 import * as fs from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -18,7 +19,8 @@ import { describeChoice } from './copy-method.js';
 import { DataCopyCancelledError, DataCopyError, dataCopyErrorFromFailure, DestinationNotEmptyError, InvalidCopyOptionsError, type WorkerFailure } from './errors.js';
 import { C, createSharedState, SharedState } from './shared-state.js';
 import type {
-  BigFile, ChunkOk, CopyDirOk, CopyPhase, FileBatch, CopyProgress, CopyResult, CopyTask, CopyTreeOptions, HardLinkEntry, HardLinkGroup, JobSpec, ProbeOk, ScanOk, TaskResult,
+  BigFile, ChunkOk, CopyDirOk, CopyDirTask, CopyPhase, CopyProgress, CopyResult, CopyTask, CopyTreeOptions, HardLinkEntry, HardLinkGroup, JobSpec, ProbeOk, ScanOk, ScanTask, TaskResult,
+  WalkMessage,
 } from './types.js';
 
 export interface CopyPoolOptions {
@@ -225,9 +227,29 @@ async function runJob(
   const specialSkipped: string[] = [];
   const limit = threads * 2;
   const run = async <R extends TaskResult>(task: CopyTask): Promise<Exclude<R, WorkerFailure>> => {
-    const result = (await piscina.run(task, task.kind === 'copyDir' && task.port ? { transferList: [task.port] } : {})) as R | WorkerFailure;
+    const port = 'port' in task ? task.port : null;
+    const result = (await piscina.run(task, port ? { transferList: [port] } : {})) as R | WorkerFailure;
     if (!result.ok) throw dataCopyErrorFromFailure(result);
     return result as Exclude<R, WorkerFailure>;
+  };
+  /** Runs a walking task, passing what it posts to `onMessage` and waiting for all of it. */
+  const runWalk = async <R extends ScanOk | CopyDirOk>(task: ScanTask | CopyDirTask, onMessage: (m: WalkMessage) => void): Promise<Exclude<R, WorkerFailure>> => {
+    const channel = new MessageChannel();
+    let received = 0;
+    let allReceived: () => void = () => undefined;
+    channel.port1.on('message', (m: WalkMessage) => {
+      received++;
+      onMessage(m);
+      allReceived();
+    });
+    try {
+      const r = await run<R>({ ...task, port: channel.port2 });
+      // Messages travel on another port than the result: wait until all of them arrived.
+      if (received < r.posted) await new Promise<void>((resolveAll) => (allReceived = () => received >= r.posted && resolveAll()));
+      return r;
+    } finally {
+      channel.port1.close();
+    }
   };
   const checkCancelled = (): void => {
     if (state.cancelled) throw new DataCopyCancelledError();
@@ -235,14 +257,16 @@ async function runJob(
 
   // Size pass.
   const links = new Map<string, { first: Uint8Array; others: Uint8Array[] }>();
-  const topDirs: Uint8Array[] = [];
-  await drain<Uint8Array>(limit, [new Uint8Array(0)], async (dir, push) => {
-    const r = await run<ScanOk>({ kind: 'scan', job, dir });
+  let topDirs: Uint8Array[] = [];
+  await drain<{ dir: Uint8Array; handedOff: boolean }>(limit, [{ dir: new Uint8Array(0), handedOff: false }], async (item, push) => {
+    const r = await runWalk<ScanOk>({ kind: 'scan', job, dir: item.dir, handedOff: item.handedOff, port: null }, (m) => {
+      if (m.kind === 'dir') push({ dir: m.rel, handedOff: true });
+      else if (m.kind === 'links') for (const l of m.links) addLink(links, l, live);
+    });
     live.bytesTotal += r.bytes;
     live.filesTotal += r.files;
     for (const l of r.hardLinks) addLink(links, l, live);
-    if (dir.length === 0) topDirs.push(...r.subdirs);
-    for (const d of r.subdirs) push(d);
+    if (item.dir.length === 0) topDirs = r.topDirs;
   }, state);
   checkCancelled();
 
@@ -252,47 +276,39 @@ async function runJob(
   const finishedBig = new Set<BigFile>();
   try {
     type Item =
-      | { dir: Uint8Array; fresh: boolean }
-      | { files: FileBatch; in: Uint8Array; fresh: boolean }
+      | { dir: Uint8Array; fresh: boolean; handedOff: boolean }
+      | { files: Uint8Array[]; kinds: Uint8Array; in: Uint8Array; fresh: boolean; handedOff: boolean }
       | { big: BigFile; next: { i: number }; hashes: string[]; left: { n: number } }
       | { finish: BigFile; hashes: string[] };
     const dataLinks = new Map<string, { first: Uint8Array; others: Uint8Array[] }>();
+    const addBig = (big: BigFile, push: (item: Item, urgent?: boolean) => void): void => {
+      startedBig.push(big);
+      const hashes = new Array<string>(big.chunks).fill('');
+      const left = { n: big.chunks };
+      if (big.chunks === 0) push({ finish: big, hashes }, true);
+      // One queue item per file hands out its chunks in turn, so workers spread over files
+      // (writers of one file serialise on its inode lock) and split one file only when it
+      // is alone.
+      else push({ big, next: { i: 0 }, hashes, left }, true);
+    };
     const absorb = (r: CopyDirOk, push: (item: Item, urgent?: boolean) => void): void => {
       for (const s of r.specialSkipped) if (specialSkipped.length < 10_000) specialSkipped.push(s);
-      for (const d of r.subdirs) push({ dir: d.rel, fresh: d.fresh });
+      for (const d of r.subdirs) push({ dir: d.rel, fresh: d.fresh, handedOff: false });
       for (const l of r.hardLinks) addLink(dataLinks, l, null);
-      for (const big of r.bigFiles) {
-        startedBig.push(big);
-        const hashes = new Array<string>(big.chunks).fill('');
-        const left = { n: big.chunks };
-        if (big.chunks === 0) push({ finish: big, hashes }, true);
-        // One queue item per file hands out its chunks in turn, so workers spread over files
-        // (writers of one file serialise on its inode lock) and split one file only when it
-        // is alone.
-        else push({ big, next: { i: 0 }, hashes, left }, true);
-      }
+      for (const big of r.bigFiles) addBig(big, push);
     };
     // The root belongs to the mount: never fresh, its entries may be up to date.
-    await drain<Item>(limit, [{ dir: Buffer.alloc(0), fresh: false }], async (item, push) => {
+    await drain<Item>(limit, [{ dir: Buffer.alloc(0), fresh: false, handedOff: false }], async (item, push) => {
       if ('dir' in item) {
-        const channel = new MessageChannel();
-        let received = 0;
-        let allReceived: () => void = () => undefined;
-        channel.port1.on('message', (batch: FileBatch) => {
-          received++;
-          push({ files: batch, in: item.dir, fresh: item.fresh }, true);
-          allReceived();
+        const r = await runWalk<CopyDirOk>({ kind: 'copyDir', job, dir: item.dir, fresh: item.fresh, handedOff: item.handedOff, port: null }, (m) => {
+          if (m.kind === 'dir') push({ dir: m.rel, fresh: m.fresh, handedOff: true });
+          else if (m.kind === 'files') push({ files: m.names, kinds: m.kinds, in: m.dir, fresh: m.fresh, handedOff: true }, true);
+          else if (m.kind === 'big') addBig(m.file, push);
+          else for (const l of m.links) addLink(dataLinks, l, null);
         });
-        try {
-          const r = await run<CopyDirOk>({ kind: 'copyDir', job, dir: item.dir, fresh: item.fresh, port: channel.port2 });
-          // Batches travel on another port than the result: wait until all of them arrived.
-          if (received < r.batchesPosted) await new Promise<void>((resolveAll) => (allReceived = () => received >= r.batchesPosted && resolveAll()));
-          absorb(r, push);
-        } finally {
-          channel.port1.close();
-        }
+        absorb(r, push);
       } else if ('files' in item) {
-        absorb(await run<CopyDirOk>({ kind: 'copyFiles', job, dir: item.in, fresh: item.fresh, names: item.files.names, kinds: item.files.kinds }), push);
+        absorb(await run<CopyDirOk>({ kind: 'copyFiles', job, dir: item.in, fresh: item.fresh, names: item.files, kinds: item.kinds, handedOff: item.handedOff }), push);
       } else if ('big' in item) {
         const index = item.next.i++;
         if (item.next.i < item.big.chunks) push(item, true);

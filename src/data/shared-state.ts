@@ -2,8 +2,8 @@
  * The job's SharedArrayBuffer: cancel flag, progress counters and current-file slots, written
  * by workers with Atomics and read by the pool without any message or filesystem polling.
  *
- * Layout: Int32 words [cancel, busyTasks, slotOwner x SLOTS, slotLength x SLOTS], then BigInt64
- * counters, then SLOTS x NAME_BYTES of names.
+ * Layout: Int32 words [cancel, busyTasks, handedOff, slotOwner x SLOTS, slotLength x SLOTS], then
+ * BigInt64 counters, then SLOTS x NAME_BYTES of names.
  */
 import { threadId } from 'node:worker_threads';
 
@@ -11,7 +11,8 @@ export const SLOTS = 16;
 const NAME_BYTES = 512;
 const I_CANCEL = 0;
 const I_BUSY = 1;
-const I_OWNER = 2;
+const I_HANDED_OFF = 2;
+const I_OWNER = 3;
 const I_LEN = I_OWNER + SLOTS;
 const INT_WORDS = I_LEN + SLOTS;
 
@@ -86,6 +87,19 @@ export class SharedState {
   }
   get busyTasks(): number {
     return Atomics.load(this.ints, I_BUSY);
+  }
+
+  /**
+   * Work a worker gave away that no worker has started yet. A walker hands work off only while
+   * running plus handed-off tasks leave a thread idle, so one idle thread gets one piece, not
+   * every subdirectory the walker passes while that piece travels through the main thread.
+   */
+  handedOff(n: number): void {
+    Atomics.add(this.ints, I_HANDED_OFF, n);
+  }
+  /** True when some thread has nothing to do (and nothing is on its way to it). */
+  idleThreads(threads: number): boolean {
+    return Atomics.load(this.ints, I_BUSY) + Atomics.load(this.ints, I_HANDED_OFF) < threads;
   }
 
   /** Publishes the file this thread is working on (display only; a torn read shows a mixed name). */

@@ -95,7 +95,7 @@ export interface JobSpec {
   preserveOwnership: boolean;
   copyMethod: CopyMethod;
   splitThreshold: number;
-  /** Worker threads of the pool; a directory task hands batches of names to idle workers. */
+  /** Worker threads of the pool; a walking task hands work to idle workers. */
   threads: number;
   chunkSize: number;
   bandwidth: number;
@@ -110,14 +110,26 @@ export interface JobSpec {
   testHooks: CopyTestHooks | null;
 }
 
-export interface ScanTask { kind: 'scan'; job: JobSpec; dir: Uint8Array }
-/** `port` receives `Uint8Array[]` batches of names the worker hands off for copyFiles tasks. */
+/**
+ * Tasks that walk a subtree (walk.ts) carry a port: they post what they hand to the pool
+ * through it while they run (WalkMessage). `handedOff`: the task came from another worker's
+ * hand-off, which the shared state counts until a worker starts it.
+ */
+export interface ScanTask { kind: 'scan'; job: JobSpec; dir: Uint8Array; handedOff: boolean; port: MessagePort | null }
 /** `fresh`: this job created the destination directory, so no entry in it can be up to date yet. */
-export interface CopyDirTask { kind: 'copyDir'; job: JobSpec; dir: Uint8Array; fresh: boolean; port: MessagePort | null }
+export interface CopyDirTask { kind: 'copyDir'; job: JobSpec; dir: Uint8Array; fresh: boolean; handedOff: boolean; port: MessagePort | null }
 /** A batch of one directory's names; `kinds[i]` is the listing's type of `names[i]` (see EntryKind). */
-export interface CopyFilesTask { kind: 'copyFiles'; job: JobSpec; dir: Uint8Array; fresh: boolean; names: Uint8Array[]; kinds: Uint8Array }
-/** What a batch posted through a copyDir task's port carries. */
-export interface FileBatch { names: Uint8Array[]; kinds: Uint8Array }
+export interface CopyFilesTask { kind: 'copyFiles'; job: JobSpec; dir: Uint8Array; fresh: boolean; names: Uint8Array[]; kinds: Uint8Array; handedOff: boolean }
+/** What a walking task posts to the pool while it runs. */
+export type WalkMessage =
+  /** A subdirectory for another worker to walk. */
+  | { kind: 'dir'; rel: Uint8Array; fresh: boolean }
+  /** A batch of names from a large directory for another worker to copy. */
+  | { kind: 'files'; dir: Uint8Array; fresh: boolean; names: Uint8Array[]; kinds: Uint8Array }
+  /** A file to copy in chunks (queued at once so its chunks start while the walk goes on). */
+  | { kind: 'big'; file: BigFile }
+  /** Files with several names (a full batch; the rest come with the task's result). */
+  | { kind: 'links'; links: HardLinkEntry[] };
 /** Entry type from the directory listing: regular file, or anything else (lstat decides). */
 export const enum EntryKind { File = 1, Other = 0 }
 export interface ChunkTask { kind: 'chunk'; job: JobSpec; file: BigFile; index: number }
@@ -151,16 +163,26 @@ export interface BigFile {
 export interface HardLinkEntry { rel: Uint8Array; dev: bigint; ino: bigint; size: number }
 export interface HardLinkGroup { first: Uint8Array; others: Uint8Array[] }
 
-export interface ScanOk { ok: true; bytes: number; files: number; subdirs: Uint8Array[]; hardLinks: HardLinkEntry[] }
+export interface ScanOk {
+  ok: true;
+  bytes: number;
+  files: number;
+  /** Subdirectories of the root (only from the task that walked the root): the metadata pass's tasks. */
+  topDirs: Uint8Array[];
+  hardLinks: HardLinkEntry[];
+  /** Messages posted through the task's port (the pool waits until all of them arrived). */
+  posted: number;
+}
 export interface SubDir { rel: Uint8Array; fresh: boolean }
 export interface CopyDirOk {
   ok: true;
+  /** Directories a copyFiles task found among its names (a name that became a directory after the listing). */
   subdirs: SubDir[];
   bigFiles: BigFile[];
   hardLinks: HardLinkEntry[];
   specialSkipped: string[];
-  /** How many batches went out through the task's port (the pool waits for all of them). */
-  batchesPosted: number;
+  /** Messages posted through the task's port (the pool waits until all of them arrived). */
+  posted: number;
 }
 export interface ChunkOk { ok: true; hash: string }
 export interface PlainOk { ok: true; specialSkipped?: string[] }

@@ -1,0 +1,154 @@
+/**
+ * The subtree walk of the size and data passes. One task walks a whole subtree depth-first on
+ * its own thread, through directory fds opened from their parents' fds (never from a path),
+ * and gives work away only while some other thread is idle: then it posts the unvisited
+ * subdirectory nearest the task's root (the biggest piece it knows of) to the pool, which runs
+ * it as a new task. A pass over an unchanged tree thus costs a few round trips to the main
+ * thread instead of one per directory, and a deep or lopsided tree still keeps every thread
+ * busy. Memory stays bounded by the depth times the subdirectories per level: the walk holds
+ * the fds of the current path and the names of the subdirectories still to visit.
+ */
+import type { MessagePort } from 'node:worker_threads';
+import { cancelCheck, type Ctx } from './entries.js';
+import { closeQuietly, joinRel, openChildDir, openDirAt, openRoot } from './fs-at.js';
+import type { WalkMessage } from './types.js';
+
+/** A subdirectory found while visiting a directory; `fresh`: created by this job just now. */
+export interface Child {
+  name: Buffer;
+  fresh: boolean;
+}
+
+interface Frame {
+  src: number;
+  /** -1 when the walk does not look at the destination (size pass). */
+  dst: number;
+  rel: Buffer;
+  children: Child[];
+  next: number;
+}
+
+/** Posts what a task hands to the pool and counts it, so the pool can wait for every message. */
+export class Outbox {
+  posted = 0;
+  constructor(
+    private readonly ctx: Ctx,
+    private readonly port: MessagePort | null,
+  ) {}
+
+  /** Whether to give work away now: another thread is idle and nothing is on its way to it. */
+  get wanted(): boolean {
+    return this.port !== null && this.ctx.state.idleThreads(this.ctx.job.threads);
+  }
+
+  /** Work for another thread (a directory or a batch of names): counted until a worker starts it. */
+  handOff(message: WalkMessage): void {
+    this.ctx.state.handedOff(1);
+    this.post(message);
+  }
+
+  post(message: WalkMessage): void {
+    if (this.port === null) throw new Error('this task has no port to post to');
+    this.port.postMessage(message);
+    this.posted++;
+  }
+
+  get open(): boolean {
+    return this.port !== null;
+  }
+}
+
+/**
+ * Visits `rel` and every directory below it, depth-first. `visit` handles one directory's
+ * entries (its fds stay open until all its subdirectories are done) and returns the
+ * subdirectories to descend into.
+ */
+export function walkTree(
+  ctx: Ctx,
+  outbox: Outbox,
+  rel: Uint8Array,
+  fresh: boolean,
+  withDestination: boolean,
+  visit: (src: number, dst: number, rel: Buffer, fresh: boolean) => Child[],
+): void {
+  const stack: Frame[] = [];
+  try {
+    const root = openFrame(ctx, rel, withDestination);
+    stack.push(root);
+    root.children = visit(root.src, root.dst, root.rel, fresh);
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      if (top.next >= top.children.length) {
+        closeFrame(stack.pop()!);
+        continue;
+      }
+      cancelCheck(ctx, top.rel);
+      if (outbox.wanted) shareOne(stack, outbox);
+      if (top.next >= top.children.length) continue;
+      const child = top.children[top.next]!;
+      // Drop the name as soon as it is taken: long sibling lists are not kept twice.
+      top.children[top.next++] = EMPTY_CHILD;
+      const childRel = joinRel(top.rel, child.name);
+      const src = openChildDir(top.src, child.name, childRel, 'source');
+      let dst = -1;
+      if (withDestination) {
+        try {
+          dst = openChildDir(top.dst, child.name, childRel, 'destination');
+        } catch (error) {
+          closeQuietly(src);
+          throw error;
+        }
+      }
+      const frame: Frame = { src, dst, rel: childRel, children: [], next: 0 };
+      stack.push(frame);
+      frame.children = visit(src, dst, childRel, child.fresh);
+    }
+  } finally {
+    for (const frame of stack) closeFrame(frame);
+  }
+}
+
+const EMPTY_CHILD: Child = { name: Buffer.alloc(0), fresh: false };
+
+/** Gives the unvisited subdirectory nearest the task's root to the pool. */
+function shareOne(stack: Frame[], outbox: Outbox): void {
+  for (const frame of stack) {
+    if (frame.next < frame.children.length) {
+      const child = frame.children.pop()!;
+      outbox.handOff({ kind: 'dir', rel: joinRel(frame.rel, child.name), fresh: child.fresh });
+      return;
+    }
+  }
+}
+
+function openFrame(ctx: Ctx, rel: Uint8Array, withDestination: boolean): Frame {
+  const srcRoot = openRoot(ctx.job.source, 'source');
+  let src = -1;
+  try {
+    src = openDirAt(srcRoot, rel, 'source');
+  } finally {
+    closeQuietly(srcRoot);
+  }
+  let dst = -1;
+  if (withDestination) {
+    try {
+      const dstRoot = openRoot(ctx.job.destination, 'destination');
+      try {
+        dst = openDirAt(dstRoot, rel, 'destination');
+      } finally {
+        closeQuietly(dstRoot);
+      }
+    } catch (error) {
+      closeQuietly(src);
+      throw error;
+    }
+  }
+  return { src, dst, rel: Buffer.from(rel), children: [], next: 0 };
+}
+
+function closeFrame(frame: Frame): void {
+  if (frame.src >= 0) closeQuietly(frame.src);
+  if (frame.dst >= 0) closeQuietly(frame.dst);
+  frame.src = -1;
+  frame.dst = -1;
+}
