@@ -11,7 +11,7 @@ import type { TaskState } from '../../domain/statuses.js';
 import { castRulesToReadOnly, revertReadOnly } from '../access.js';
 import { getShareNetwork, subnetForZone } from '../catalog.js';
 import type { OrchestratorContext } from '../context.js';
-import { toDriverServer } from '../driver-models.js';
+import { toDriverInstance, toDriverServer, toDriverSnapshot } from '../driver-models.js';
 import { ferryError } from '../errors.js';
 import { describe, isTransient, pause, retryTransient } from '../share-migration/step.js';
 import { askCompatibility } from './compatibility.js';
@@ -209,8 +209,9 @@ async function markCompleteFailed(ctx: OrchestratorContext, scope: ServerMigrati
 }
 
 /**
- * 5.3 step 9: the source goes inactive, is torn down on its back end (unless the destination
- * reused it) and its record deleted. A teardown that fails leaves the source inactive with the
+ * 5.3 step 9: the source goes inactive; unless the destination reused it, the source driver
+ * deletes its copies of the migrated instances and snapshots (share_server.proto) and tears the
+ * server down; then its record is deleted. A teardown that fails leaves the source inactive with the
  * error logged: the shares already live on the destination, so the migration still succeeded.
  */
 async function retireSource(ctx: OrchestratorContext, scope: ServerMigrationScope, runtime: ServerStepRuntime): Promise<void> {
@@ -218,7 +219,19 @@ async function retireSource(ctx: OrchestratorContext, scope: ServerMigrationScop
   await ctx.store.updateShareServer(source.id, { status: 'inactive', updatedAt: ctx.now() });
   const reused = scope.destination?.identifier === '' || (scope.migration.capabilities?.nondisruptive ?? false);
   try {
-    if (!reused) await ctx.drivers.backend(backendOf(source.host)).teardownShareServer({ server: toDriverServer(source) }, { signal: runtime.signal });
+    if (!reused) {
+      // The source's copies are the source driver's to remove (unknown ids answer OK), then its server.
+      const sourceDriver = ctx.drivers.backend(backendOf(source.host));
+      const server = toDriverServer(source);
+      for (const entry of scope.shares) {
+        const instance = toDriverInstance(entry.instance, entry.share, entry.type);
+        for (const snapshot of entry.snapshots) {
+          await sourceDriver.deleteSnapshotInstance({ snapshot: toDriverSnapshot(snapshot.instance, snapshot.snapshot), instance, server }, { signal: runtime.signal });
+        }
+        await sourceDriver.deleteShareInstance({ instance, server }, { signal: runtime.signal });
+      }
+      await sourceDriver.teardownShareServer({ server }, { signal: runtime.signal });
+    }
     await ctx.store.deleteShareServer(source.id);
   } catch (error) {
     runtime.log.warn({ err: error, shareServerId: source.id }, 'the migrated-away source share server could not be torn down; it stays inactive: tear it down by hand');

@@ -59,7 +59,7 @@ export const protobufFileName = "ferry/driver/v1/share_server.proto";
  *  ...Complete            ...Cancel (only if the check said migration_cancel)
  *       |                       |
  *  [migration_success]    [migration_cancelled]
- *  source server torn down (TeardownShareServer on the source plugin) unless it was reused.
+ *  source copies deleted and source server torn down (on the source plugin) unless it was reused.
  *
  * Finished ids follow the rules of share_migration.proto: wrong-phase calls return
  * FAILED_PRECONDITION (MIGRATION_WRONG_PHASE), replays of the finishing call return its result,
@@ -4577,7 +4577,10 @@ export const ShareServerServiceService = {
    * Deletes a share server from the back end (Manila's teardown_server).
    *
    * When: the last share instance of a server is gone (if the server is auto-deletable), the
-   * source server after a successful server migration that created a new one, the destination
+   * source server after a successful server migration that created a new one (ferry first calls
+   * DeleteSnapshotInstance and DeleteShareInstance on the source plugin for every migrated
+   * instance, with its source-side model, so the source removes whatever copies it still holds;
+   * a plugin whose copies are already gone answers OK), the destination
    * server of a failed or cancelled one, or an operator deletes the server. Idempotency key:
    * share_server.share_server_id. An unknown or already deleted server returns OK, so a
    * replay returns OK.
@@ -4792,7 +4795,10 @@ export interface ShareServerServiceServer extends UntypedServiceImplementation {
    * Deletes a share server from the back end (Manila's teardown_server).
    *
    * When: the last share instance of a server is gone (if the server is auto-deletable), the
-   * source server after a successful server migration that created a new one, the destination
+   * source server after a successful server migration that created a new one (ferry first calls
+   * DeleteSnapshotInstance and DeleteShareInstance on the source plugin for every migrated
+   * instance, with its source-side model, so the source removes whatever copies it still holds;
+   * a plugin whose copies are already gone answers OK), the destination
    * server of a failed or cancelled one, or an operator deletes the server. Idempotency key:
    * share_server.share_server_id. An unknown or already deleted server returns OK, so a
    * replay returns OK.
@@ -4951,7 +4957,10 @@ export interface ShareServerServiceClient extends Client {
    * Deletes a share server from the back end (Manila's teardown_server).
    *
    * When: the last share instance of a server is gone (if the server is auto-deletable), the
-   * source server after a successful server migration that created a new one, the destination
+   * source server after a successful server migration that created a new one (ferry first calls
+   * DeleteSnapshotInstance and DeleteShareInstance on the source plugin for every migrated
+   * instance, with its source-side model, so the source removes whatever copies it still holds;
+   * a plugin whose copies are already gone answers OK), the destination
    * server of a failed or cancelled one, or an operator deletes the server. Idempotency key:
    * share_server.share_server_id. An unknown or already deleted server returns OK, so a
    * replay returns OK.
