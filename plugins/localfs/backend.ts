@@ -6,12 +6,12 @@
 import { mkdir, rm } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { FailedPreconditionError, InvalidArgumentError, MissingFieldError, NotFoundError, ResourceExhaustedError } from '../../src/domain/errors.js';
-import type { ExportLocation, ShareInstance } from '../../src/contract/gen/ferry/driver/v1/common.js';
+import type { ExportLocation, ShareInstance, ShareServer } from '../../src/contract/gen/ferry/driver/v1/common.js';
 import type { LocalFsConfig, ReadOnlyEnforcement } from './config.js';
 import type { TreeCopier } from './copier.js';
 import { ExportManager, exportStateFor } from './exports.js';
-import { checkName, exportPath, exportsDir, migrationsDir, shareDataDir, shareDir, sharesDir, snapshotsDir } from './layout.js';
-import { MetadataStore, type InstanceRecord } from './metadata-store.js';
+import { checkName, exportPath, exportsDir, migrationsDir, serverMigrationsDir, serversDir, shareDataDir, shareDir, sharesDir, snapshotsDir } from './layout.js';
+import { MetadataStore, type InstanceRecord, type ServerRecord } from './metadata-store.js';
 
 /** Share protocols a local directory can stand in for. */
 export const SERVED_PROTOCOLS = ['NFS', 'CIFS'] as const;
@@ -80,6 +80,29 @@ export class LocalFsBackend {
       await mkdir(sharesDir(this.root, pool), { recursive: true });
       await mkdir(snapshotsDir(this.root, pool), { recursive: true });
     }
+    if (this.config.driverHandlesShareServers) {
+      await mkdir(serversDir(this.root), { recursive: true, mode: 0o700 });
+      await mkdir(serverMigrationsDir(this.root), { recursive: true, mode: 0o700 });
+    }
+  }
+
+  /** Validates a request's ShareServer and returns its id (INVALID_ARGUMENT naming the field). */
+  checkServer(field: string, server: ShareServer | undefined): string {
+    if (server === undefined) throw new MissingFieldError(field);
+    if (server.shareServerId === '') throw new MissingFieldError(`${field}.share_server_id`);
+    return checkName(`${field}.share_server_id`, server.shareServerId);
+  }
+
+  /** The server's record; NOT_FOUND (SHARE_SERVER_NOT_FOUND) when it is not set up here. */
+  async requireServer(id: string): Promise<ServerRecord> {
+    const record = await this.store.readServer(id);
+    if (record === undefined) throw new NotFoundError('share server', id, 'SHARE_SERVER_NOT_FOUND', 'shareServerId');
+    return record;
+  }
+
+  /** Instance records on the server (adopted ones included: they are ours). */
+  async instancesOnServer(id: string): Promise<InstanceRecord[]> {
+    return (await this.store.listAllInstances()).filter((r) => r.shareServerId === id);
   }
 
   /** Validates a request's ShareInstance id and pool (INVALID_ARGUMENT naming the field). */
@@ -159,6 +182,12 @@ export class LocalFsBackend {
     if (!(SERVED_PROTOCOLS as readonly string[]).includes(proto)) throw new InvalidArgumentError(field, `protocol ${JSON.stringify(proto)} is not served by localfs (served: ${SERVED_PROTOCOLS.join(', ')})`);
   }
 }
+
+/**
+ * The lock key of a share server: its setup and teardown and the commit of an instance onto it
+ * run one at a time, so a teardown never misses an instance being created.
+ */
+export const serverLock = (id: string): string => `share-server:${id}`;
 
 /** FAILED_PRECONDITION (RESOURCE_IN_USE) for an instance that still has snapshots. */
 export function instanceInUse(record: InstanceRecord): FailedPreconditionError {

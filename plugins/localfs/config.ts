@@ -35,9 +35,14 @@ export interface LocalFsConfig {
   readonly migrationBandwidthBytesPerSecond: number;
   /** Copy-engine worker threads. */
   readonly copyThreads: number;
+  /**
+   * Whether the back end handles share servers (Manila's driver_handles_share_servers): every
+   * share instance lives on a share server set up first, and servers can be migrated.
+   */
+  readonly driverHandlesShareServers: boolean;
 }
 
-const KNOWN_KEYS = ['root', 'pools', 'availabilityZone', 'readOnlyEnforcement', 'capacityGib', 'migrationBandwidthBytesPerSecond', 'copyThreads'] as const;
+const KNOWN_KEYS = ['root', 'pools', 'availabilityZone', 'readOnlyEnforcement', 'capacityGib', 'migrationBandwidthBytesPerSecond', 'copyThreads', 'driverHandlesShareServers'] as const;
 
 /** A pool name, share or snapshot id: one safe path component. */
 export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
@@ -103,7 +108,10 @@ export function parseConfig(raw: unknown, options: ParseConfigOptions): LocalFsC
   const copyThreads = nonNegativeInteger(input, 'copyThreads', 2);
   if (copyThreads < 1) throw new InvalidArgumentError('copyThreads', 'must be at least 1');
 
-  return { root, pools, availabilityZone, readOnlyEnforcement, capacityGib, migrationBandwidthBytesPerSecond, copyThreads };
+  const driverHandlesShareServers = input.driverHandlesShareServers === undefined ? false : input.driverHandlesShareServers;
+  if (typeof driverHandlesShareServers !== 'boolean') throw new InvalidArgumentError('driverHandlesShareServers', 'must be true or false');
+
+  return { root, pools, availabilityZone, readOnlyEnforcement, capacityGib, migrationBandwidthBytesPerSecond, copyThreads, driverHandlesShareServers };
 }
 
 function nonNegativeInteger(input: Record<string, unknown>, key: string, fallback: number): number {

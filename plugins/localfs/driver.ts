@@ -1,16 +1,18 @@
 /**
  * LocalFsDriver: the ferry Driver the SDK serves, composed of one object per contract service
- * (identity.ts, pool-service.ts, share-service.ts, share-migration-service.ts). This file only
- * wires them together and runs the start-up reconciliation.
+ * (identity.ts, pool-service.ts, share-service.ts, share-migration-service.ts, and with
+ * driverHandlesShareServers share-server-service.ts). This file only wires them together and
+ * runs the start-up reconciliation.
  */
 import type { Logger } from 'pino';
-import type { Driver } from '../sdk/index.js';
+import type { Driver, PluginCapability } from '../sdk/index.js';
 import { LocalFsBackend } from './backend.js';
 import { parseConfig } from './config.js';
 import { createTreeCopier, type TreeCopier } from './copier.js';
-import { IdentityService, PLUGIN_CAPABILITIES, PLUGIN_INFO } from './identity.js';
+import { IdentityService, pluginCapabilities, PLUGIN_INFO } from './identity.js';
 import { PoolService } from './pool-service.js';
 import { ShareMigrationService } from './share-migration-service.js';
+import { ShareServerService } from './share-server-service.js';
 import { ShareService } from './share-service.js';
 
 export interface LocalFsDriverOptions {
@@ -29,12 +31,14 @@ export function createLocalFsDriver(rawConfig: unknown, logger: Logger, options:
 
 export class LocalFsDriver implements Driver {
   readonly info = PLUGIN_INFO;
-  readonly capabilities = PLUGIN_CAPABILITIES;
+  readonly capabilities: readonly PluginCapability[];
 
   readonly identity: IdentityService;
   readonly pools: PoolService;
   readonly shares: ShareService;
   readonly migrations: ShareMigrationService;
+  /** Only with driverHandlesShareServers. */
+  readonly servers?: ShareServerService;
 
   // Each contract RPC, delegated to the service object that implements it.
   readonly probe: IdentityService['probe'];
@@ -55,8 +59,12 @@ export class LocalFsDriver implements Driver {
   readonly migrationCancel: ShareMigrationService['migrationCancel'];
   readonly migrationGetProgress: ShareMigrationService['migrationGetProgress'];
   readonly migrationUpdateModel: ShareMigrationService['migrationUpdateModel'];
+  // Absent without driverHandlesShareServers, so the SDK neither serves nor warns about them.
+  readonly setupShareServer?: ShareServerService['setupShareServer'];
+  readonly teardownShareServer?: ShareServerService['teardownShareServer'];
 
   constructor(readonly backend: LocalFsBackend) {
+    this.capabilities = pluginCapabilities(backend.config);
     this.identity = new IdentityService(backend);
     this.pools = new PoolService(backend);
     this.shares = new ShareService(backend);
@@ -79,6 +87,12 @@ export class LocalFsDriver implements Driver {
     this.migrationCancel = this.migrations.migrationCancel.bind(this.migrations);
     this.migrationGetProgress = this.migrations.migrationGetProgress.bind(this.migrations);
     this.migrationUpdateModel = this.migrations.migrationUpdateModel.bind(this.migrations);
+    if (backend.config.driverHandlesShareServers) {
+      const servers = new ShareServerService(backend, { abandonMigrationsOnto: async () => undefined });
+      this.servers = servers;
+      this.setupShareServer = servers.setupShareServer.bind(servers);
+      this.teardownShareServer = servers.teardownShareServer.bind(servers);
+    }
   }
 
   /**

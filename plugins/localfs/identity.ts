@@ -5,6 +5,7 @@
 import { access, constants } from 'node:fs/promises';
 import { PluginCapability, type DeepPartial, type DriverContext, type ProbeRequest, type ProbeResponse } from '../sdk/index.js';
 import type { LocalFsBackend } from './backend.js';
+import type { LocalFsConfig } from './config.js';
 
 export const PLUGIN_NAME = 'ferry.localfs';
 export const PLUGIN_VERSION = '0.1.0';
@@ -15,13 +16,23 @@ export const PLUGIN_INFO = {
   manifest: { vendor: 'ferry', backend: 'local directory', reference: 'true' },
 } as const;
 
-export const PLUGIN_CAPABILITIES: readonly PluginCapability[] = [
+const SHARE_CAPABILITIES: readonly PluginCapability[] = [
   PluginCapability.PLUGIN_CAPABILITY_SHARES,
   PluginCapability.PLUGIN_CAPABILITY_SHARE_SNAPSHOTS,
   PluginCapability.PLUGIN_CAPABILITY_SHARE_RESIZE,
   PluginCapability.PLUGIN_CAPABILITY_SHARE_HOST_ASSISTED_MIGRATION,
   PluginCapability.PLUGIN_CAPABILITY_SHARE_DRIVER_MIGRATION,
 ];
+
+const SHARE_SERVER_CAPABILITIES: readonly PluginCapability[] = [PluginCapability.PLUGIN_CAPABILITY_SHARE_SERVERS];
+
+/**
+ * What the plugin advertises. Share servers only with driverHandlesShareServers: otherwise the
+ * SDK's capability gate answers every ShareServerService RPC UNIMPLEMENTED.
+ */
+export function pluginCapabilities(config: Pick<LocalFsConfig, 'driverHandlesShareServers'>): readonly PluginCapability[] {
+  return config.driverHandlesShareServers ? [...SHARE_CAPABILITIES, ...SHARE_SERVER_CAPABILITIES] : SHARE_CAPABILITIES;
+}
 
 /** The Probe message when read-only casting is not enforced (plugin not root, or configured so). */
 export const NO_ENFORCEMENT_MESSAGE =

@@ -12,6 +12,9 @@
  *   exports/<shareInstanceId>                             the export location (bind mount of data)
  *   migrations/<migrationId>.json                         a driver-assisted migration (source side)
  *   migrations/<migrationId>/                             its work files (copy checkpoints)
+ *   servers/<shareServerId>/server.json                   a share server (driverHandlesShareServers)
+ *   server-migrations/<migrationId>.json                  a share-server migration (destination side)
+ *   server-migrations/<migrationId>/                      its work files (copy checkpoints)
  * ```
  */
 import { join } from 'node:path';
@@ -24,7 +27,8 @@ export function checkName(field: string, value: string): string {
   return value;
 }
 
-export const poolDir = (root: string, pool: string): string => join(root, 'pools', pool);
+export const poolsDir = (root: string): string => join(root, 'pools');
+export const poolDir = (root: string, pool: string): string => join(poolsDir(root), pool);
 export const sharesDir = (root: string, pool: string): string => join(poolDir(root, pool), 'shares');
 export const snapshotsDir = (root: string, pool: string): string => join(poolDir(root, pool), 'snapshots');
 export const shareDir = (root: string, pool: string, id: string): string => join(sharesDir(root, pool), id);
@@ -36,3 +40,7 @@ export const snapshotFile = (root: string, pool: string, id: string): string => 
 export const exportsDir = (root: string): string => join(root, 'exports');
 export const exportPath = (root: string, id: string): string => join(exportsDir(root), id);
 export const migrationsDir = (root: string): string => join(root, 'migrations');
+export const serversDir = (root: string): string => join(root, 'servers');
+export const serverDir = (root: string, id: string): string => join(serversDir(root), id);
+export const serverFile = (root: string, id: string): string => join(serverDir(root, id), 'server.json');
+export const serverMigrationsDir = (root: string): string => join(root, 'server-migrations');

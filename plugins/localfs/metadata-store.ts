@@ -7,9 +7,9 @@
  * files succeed. Nothing here knows gRPC: handlers map undefined to the contract's NOT_FOUND.
  */
 import { randomBytes } from 'node:crypto';
-import { open, readFile, readdir, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readFile, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { instanceFile, sharesDir, snapshotFile } from './layout.js';
+import { instanceFile, poolsDir, serverDir, serverFile, sharesDir, snapshotFile } from './layout.js';
 
 /** One access rule as recorded (the contract's AccessRule without the secret key). */
 export interface RecordedRule {
@@ -42,6 +42,24 @@ export interface InstanceRecord {
   readonly migration?: { readonly migrationId: string; readonly state: 'copying' | 'completed' | 'adopted' };
   /** Set while a migration's cut-over keeps the export read-only regardless of the rules. */
   readonly frozenByMigration?: string;
+  /** The share server the instance lives on (driverHandlesShareServers only). */
+  readonly shareServerId?: string;
+  readonly createdAt: string;
+}
+
+/** `<root>/servers/<id>/server.json`: a share server set up on this back end. */
+export interface ServerRecord {
+  readonly version: 1;
+  readonly shareServerId: string;
+  readonly shareNetworkId: string;
+  /** Sorted; with shareNetworkId the identity SetupShareServer's replays are compared by. */
+  readonly shareNetworkSubnetIds: readonly string[];
+  /** The addresses ferry allocated for it (a directory serves no network: recorded only). */
+  readonly ipAddresses: readonly string[];
+  readonly identifier: string;
+  readonly backendDetails: Readonly<Record<string, string>>;
+  /** Set up as the destination of a server migration from this server ("" otherwise). */
+  readonly sourceShareServerId: string;
   readonly createdAt: string;
 }
 
@@ -156,6 +174,27 @@ export class MetadataStore {
     }
     const records = await Promise.all(names.map((name) => this.readInstance(pool, name)));
     return records.filter((r): r is InstanceRecord => r !== undefined);
+  }
+
+  /** Every instance record of every pool directory under the root (a peer's pools are not configured here). */
+  async listAllInstances(): Promise<InstanceRecord[]> {
+    const pools = await readdir(poolsDir(this.root)).catch(() => [] as string[]);
+    return (await Promise.all(pools.map((pool) => this.listInstances(pool)))).flat();
+  }
+
+  readServer(id: string): Promise<ServerRecord | undefined> {
+    return readJson<ServerRecord>(serverFile(this.root, id));
+  }
+
+  async writeServer(record: ServerRecord): Promise<void> {
+    await mkdir(serverDir(this.root, record.shareServerId), { recursive: true, mode: 0o700 });
+    await writeJsonAtomic(serverFile(this.root, record.shareServerId), record);
+  }
+
+  /** Removes the record first, so a crash half-way leaves no server (a directory without server.json is none). */
+  async removeServer(id: string): Promise<void> {
+    await rm(serverFile(this.root, id), { force: true });
+    await rm(serverDir(this.root, id), { recursive: true, force: true });
   }
 
   readSnapshot(pool: string, id: string): Promise<SnapshotRecord | undefined> {

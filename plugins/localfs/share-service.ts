@@ -27,7 +27,7 @@ import type {
   UpdateAccessResponse,
 } from '../../src/contract/gen/ferry/driver/v1/share.js';
 import { createKeyedOperations, type DeepPartial, type DriverContext } from '../sdk/index.js';
-import { instanceInUse, type LocalFsBackend } from './backend.js';
+import { instanceInUse, serverLock, type LocalFsBackend } from './backend.js';
 import { copyIntoPlace, copyRootMetadata } from './copier.js';
 import { GIB, usedBytes } from './disk.js';
 import { ruleProblem } from './exports.js';
@@ -40,7 +40,11 @@ export class ShareService {
 
   constructor(private readonly backend: LocalFsBackend) {}
 
-  /** Creates `<pool>/shares/<id>/data`, empty or as a copy of a snapshot, and its (unmounted) export. */
+  /**
+   * Creates `<pool>/shares/<id>/data`, empty or as a copy of a snapshot, and its (unmounted)
+   * export. With driverHandlesShareServers the instance goes onto `share_server`, which must be
+   * set up here; instance.json (naming the server) is written under the server's lock.
+   */
   async createShareInstance(req: CreateShareInstanceRequest, ctx: DriverContext): Promise<DeepPartial<CreateShareInstanceResponse>> {
     const b = this.backend;
     const si = req.shareInstance;
@@ -51,19 +55,26 @@ export class ShareService {
     b.checkProtocol('share_instance.share_proto', si!.shareProto);
     const fromSnapshot = req.sourceSnapshotInstance?.snapshotInstanceId ?? '';
     if (fromSnapshot !== '') checkName('source_snapshot_instance.snapshot_instance_id', fromSnapshot);
+    const serverId = b.config.driverHandlesShareServers ? b.checkServer('share_server', req.shareServer) : '';
+    if (serverId !== '' && si!.shareServerId !== '' && si!.shareServerId !== serverId) {
+      throw new InvalidArgumentError('share_instance.share_server_id', `is ${si!.shareServerId} but share_server is ${serverId}`);
+    }
     b.requirePool(pool);
 
     return this.ops.run(id, async () => {
       for (const other of b.config.pools) {
         const existing = await b.store.readInstance(other, id);
         if (existing === undefined) continue;
-        const same = other === pool && existing.sizeGib === si!.sizeGib && existing.shareProto === si!.shareProto && existing.sourceSnapshotInstanceId === fromSnapshot;
+        const existingServer = existing.shareServerId ?? '';
+        const same = other === pool && existing.sizeGib === si!.sizeGib && existing.shareProto === si!.shareProto && existing.sourceSnapshotInstanceId === fromSnapshot && existingServer === serverId;
         if (!same) {
-          throw new AlreadyExistsError(`share instance ${id} already exists with pool ${existing.pool}, size ${existing.sizeGib} GiB, protocol ${existing.shareProto}${existing.sourceSnapshotInstanceId ? `, from snapshot ${existing.sourceSnapshotInstanceId}` : ''}`, { shareInstanceId: id });
+          const detail = `${existing.sourceSnapshotInstanceId ? `, from snapshot ${existing.sourceSnapshotInstanceId}` : ''}${existingServer ? `, on share server ${existingServer}` : ''}`;
+          throw new AlreadyExistsError(`share instance ${id} already exists with pool ${existing.pool}, size ${existing.sizeGib} GiB, protocol ${existing.shareProto}${detail}`, { shareInstanceId: id });
         }
         await b.applyExport(existing);
         return this.created(existing);
       }
+      if (serverId !== '') await b.requireServer(serverId);
       await b.checkCapacity(pool, si!.sizeGib);
       const snapshot = fromSnapshot === '' ? undefined : await this.findSnapshot(fromSnapshot);
       if (fromSnapshot !== '' && snapshot === undefined) throw new NotFoundError('snapshot instance', fromSnapshot, 'SNAPSHOT_INSTANCE_NOT_FOUND', 'snapshotInstanceId');
@@ -89,12 +100,24 @@ export class ShareService {
         accessRules: [],
         castRulesToReadonly: false,
         snapshotInstanceIds: [],
+        ...(serverId === '' ? {} : { shareServerId: serverId }),
         createdAt: new Date().toISOString(),
       };
-      await b.store.writeInstance(record);
+      if (serverId === '') await b.store.writeInstance(record);
+      else await this.commitOntoServer(record, serverId);
       await b.applyExport(record);
       ctx.logger.info({ shareInstanceId: id, pool, sizeGib: record.sizeGib, fromSnapshot }, 'share instance created');
       return this.created(record);
+    });
+  }
+
+  /** Writes instance.json unless the server was torn down meanwhile (then the half-made instance goes). */
+  private async commitOntoServer(record: InstanceRecord, serverId: string): Promise<void> {
+    const b = this.backend;
+    await b.withLock(serverLock(serverId), async () => {
+      if ((await b.store.readServer(serverId)) !== undefined) return b.store.writeInstance(record);
+      await rm(shareDir(b.root, record.pool, record.shareInstanceId), { recursive: true, force: true });
+      throw new NotFoundError('share server', serverId, 'SHARE_SERVER_NOT_FOUND', 'shareServerId');
     });
   }
 

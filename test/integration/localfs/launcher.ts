@@ -15,11 +15,13 @@ import { fileURLToPath } from 'node:url';
 import { Metadata, credentials, type Client, type ServiceError } from '@grpc/grpc-js';
 import { fromGrpcError } from '../../../src/contract/status.js';
 import type { FerryError } from '../../../src/domain/errors.js';
-import type { ShareInstance } from '../../../src/contract/gen/ferry/driver/v1/common.js';
+import type { ShareInstance, ShareServer } from '../../../src/contract/gen/ferry/driver/v1/common.js';
+import type { NetworkInfo } from '../../../src/contract/gen/ferry/driver/v1/share_server.js';
 import { IdentityServiceClient, IdentityServiceService } from '../../../src/contract/gen/ferry/driver/v1/identity.js';
 import { PoolServiceClient, PoolServiceService } from '../../../src/contract/gen/ferry/driver/v1/pool.js';
 import { ShareServiceClient, ShareServiceService } from '../../../src/contract/gen/ferry/driver/v1/share.js';
 import { ShareMigrationServiceClient, ShareMigrationServiceService } from '../../../src/contract/gen/ferry/driver/v1/share_migration.js';
+import { ShareServerServiceClient, ShareServerServiceService } from '../../../src/contract/gen/ferry/driver/v1/share_server.js';
 import { pluginTestEnvironment, readHandshake } from '../../helpers/plugin-process.js';
 import { mountsUnder } from '../../helpers/mounts.js';
 
@@ -55,6 +57,7 @@ export interface LocalFsProcess {
   readonly pool: Calls<typeof PoolServiceService>;
   readonly share: Calls<typeof ShareServiceService>;
   readonly migration: Calls<typeof ShareMigrationServiceService>;
+  readonly server: Calls<typeof ShareServerServiceService>;
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   stderr(): string;
   /** SIGKILL, wait for the exit, close the clients. */
@@ -82,7 +85,7 @@ export async function launchLocalFs(options: LaunchLocalFsOptions): Promise<Loca
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
   const handshake = await readHandshake(child, exited, () => stderr, 'localfs', options.startTimeoutMs);
   const target = `unix:${handshake.address}`;
-  const clients = [new IdentityServiceClient(target, credentials.createInsecure()), new PoolServiceClient(target, credentials.createInsecure()), new ShareServiceClient(target, credentials.createInsecure()), new ShareMigrationServiceClient(target, credentials.createInsecure())] as const;
+  const clients = [new IdentityServiceClient(target, credentials.createInsecure()), new PoolServiceClient(target, credentials.createInsecure()), new ShareServiceClient(target, credentials.createInsecure()), new ShareMigrationServiceClient(target, credentials.createInsecure()), new ShareServerServiceClient(target, credentials.createInsecure())] as const;
   const closeClients = (): void => clients.forEach((c) => c.close());
   const end = async (signal: NodeJS.Signals): Promise<void> => {
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
@@ -97,6 +100,7 @@ export async function launchLocalFs(options: LaunchLocalFsOptions): Promise<Loca
     pool: calls<typeof PoolServiceService>(clients[1]),
     share: calls<typeof ShareServiceService>(clients[2]),
     migration: calls<typeof ShareMigrationServiceService>(clients[3]),
+    server: calls<typeof ShareServerServiceService>(clients[4]),
     exited,
     stderr: () => stderr,
     kill9: () => end('SIGKILL'),
@@ -162,5 +166,37 @@ export function instance(id: string, overrides: Partial<ShareInstance> = {}): Sh
   };
 }
 
+/** A ShareServer model as ferry would send it: network "net-1", one subnet, one address. */
+export function shareServer(id: string, overrides: Partial<ShareServer> = {}): ShareServer {
+  return {
+    shareServerId: id,
+    host: 'host@localfs',
+    shareNetworkId: 'net-1',
+    shareNetworkSubnetIds: ['subnet-1'],
+    availabilityZone: '',
+    networkAllocations: [],
+    backendDetails: {},
+    identifier: '',
+    ...overrides,
+  };
+}
+
+/** One subnet's network info with one user allocation. */
+export function networkInfo(subnet = 'subnet-1', ipAddress = '10.0.0.21'): NetworkInfo {
+  return {
+    shareNetworkSubnetId: subnet,
+    neutronNetId: '',
+    neutronSubnetId: '',
+    networkType: 'flat',
+    segmentationId: 0,
+    cidr: '10.0.0.0/24',
+    gateway: '10.0.0.1',
+    ipVersion: 4,
+    mtu: 1500,
+    networkAllocations: [{ networkAllocationId: `alloc-${ipAddress}`, shareNetworkSubnetId: subnet, ipAddress, ipVersion: 4, cidr: '10.0.0.0/24', gateway: '10.0.0.1', mtu: 1500, networkType: 'flat', segmentationId: 0, macAddress: '', label: 'user' }],
+    adminNetworkAllocations: [],
+    securityServices: [],
+  };
+}
 
 export { mountsUnder };
