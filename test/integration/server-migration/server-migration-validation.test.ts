@@ -1,0 +1,110 @@
+/**
+ * Every validation of a share server's MigrationStart (manila-migration-behaviour 4.6), with
+ * its gRPC code and ErrorInfo reason; a refused start changes nothing. MigrationCheck lists
+ * the same blocking states instead of failing on the first.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { startServerMigrationFerry, type ServerMigrationFerry } from '../../helpers/server-migration.js';
+
+const FLAGS = { writable: false, nondisruptive: false, preserveSnapshots: false };
+
+async function assertUnchanged(h: ServerMigrationFerry, serverId: string, shareIds: readonly string[]): Promise<void> {
+  const server = await h.ferry.getShareServer(serverId);
+  assert.notEqual(server.status, 'server_migrating');
+  assert.equal(server.migration, null, 'no migration recorded');
+  for (const shareId of shareIds) assert.notEqual((await h.ferry.getShare(shareId)).status, 'server_migrating');
+}
+
+describe('share server MigrationStart validations (Manila 4.6)', () => {
+  it('refuses malformed requests with INVALID_ARGUMENT / NOT_FOUND, in Manila\'s order', async (t) => {
+    const h = await startServerMigrationFerry(t);
+    const { server, shares } = await h.serverWithShares(1);
+    const ids = shares.map((s) => s.id);
+    await assert.rejects(h.ferry.serverMigrationStart({ shareServerId: 'nope', host: 'ferry@dummy2', ...FLAGS }), { code: 'NOT_FOUND', reason: 'SHARE_SERVER_NOT_FOUND' });
+    await assert.rejects(h.ferry.serverMigrationStart({ shareServerId: server.id, host: '', ...FLAGS }), { code: 'INVALID_ARGUMENT', reason: 'MISSING_FIELD' });
+    await assert.rejects(h.ferry.serverMigrationStart({ shareServerId: server.id, host: 'ferry@dummy2', writable: false, nondisruptive: undefined, preserveSnapshots: undefined }),
+      { code: 'INVALID_ARGUMENT', reason: 'MISSING_FIELD', message: /nondisruptive, preserve_snapshots/ });
+    await assert.rejects(h.ferry.serverMigrationStart({ shareServerId: server.id, host: 'not a host', ...FLAGS }), { code: 'INVALID_ARGUMENT', reason: 'INVALID_FIELD' });
+    // Acceptance 23: a pool in the host.
+    await assert.rejects(h.ferry.serverMigrationStart({ shareServerId: server.id, host: 'ferry@dummy2#alpha', ...FLAGS }),
+      { code: 'INVALID_ARGUMENT', reason: 'HOST_HAS_POOL', message: /can not contain pool information/ });
+    await assert.rejects(h.ferry.serverMigrationStart({ shareServerId: server.id, host: 'ferry@dummy2', newShareNetworkId: 'nope', ...FLAGS }), { code: 'NOT_FOUND', reason: 'SHARE_NETWORK_NOT_FOUND' });
+    await assert.rejects(h.ferry.serverMigrationStart({ shareServerId: server.id, host: 'ferry@nowhere', ...FLAGS }), { code: 'NOT_FOUND', reason: 'BACKEND_NOT_FOUND' });
+    await assertUnchanged(h, server.id, ids);
+  });
+
+  it('acceptance 23: a server without shares (409 -> FAILED_PRECONDITION) and nondisruptive across a change of subnets (400 -> INVALID_ARGUMENT)', async (t) => {
+    const h = await startServerMigrationFerry(t);
+    const { server, shares } = await h.serverWithShares(1);
+    const network = await h.ferry.createShareNetwork({ name: 'other', subnets: [{ availabilityZone: null, neutronNetId: 'net-x', neutronSubnetId: 'subnet-x' }] });
+    await assert.rejects(h.ferry.serverMigrationStart({ shareServerId: server.id, host: 'ferry@dummy2', ...FLAGS, nondisruptive: true, newShareNetworkId: network.id }),
+      { code: 'INVALID_ARGUMENT', reason: 'NONDISRUPTIVE_NETWORK_CHANGE' });
+    // The check answers the same without asking the driver: every capability false.
+    const check = await h.ferry.serverMigrationCheck({ shareServerId: server.id, host: 'ferry@dummy2', ...FLAGS, nondisruptive: true, newShareNetworkId: network.id });
+    assert.equal(check.compatible, false);
+    assert.deepEqual(check.blockers.map((b) => b.reason), ['NONDISRUPTIVE_NETWORK_CHANGE']);
+    assert.equal(check.supported.writable, false);
+    assert.equal(h.enteredCount('dummy2', 'shareServerMigrationCheckCompatibility'), 0);
+    // A network with the same Neutron subnet is no change: nondisruptive passes ferry's checks (the dummy then says no).
+    const same = await h.ferry.createShareNetwork({ name: 'same', subnets: [{ availabilityZone: null, neutronNetId: 'net-a', neutronSubnetId: 'subnet-a' }] });
+    const sameCheck = await h.ferry.serverMigrationCheck({ shareServerId: server.id, host: 'ferry@dummy2', ...FLAGS, nondisruptive: true, newShareNetworkId: same.id });
+    assert.deepEqual(sameCheck.blockers.map((b) => b.reason), ['SHARE_SERVER_MIGRATION_INCOMPATIBLE']);
+
+    await h.ferry.deleteShare(shares[0]!.id);
+    await assert.rejects(h.ferry.serverMigrationStart({ shareServerId: server.id, host: 'ferry@dummy2', ...FLAGS }),
+      { code: 'FAILED_PRECONDITION', reason: 'SHARE_SERVER_HAS_NO_SHARES', message: /does not have shares/ });
+  });
+
+  it('refuses blocking states with FAILED_PRECONDITION and the reason; the check lists them all at once', async (t) => {
+    const h = await startServerMigrationFerry(t);
+    const { server, shares } = await h.serverWithShares(3, { rule: true });
+    const [errored, busy] = shares;
+    await h.ferry.resetStatus(errored!.id, 'error');
+    await h.ferry.resetTaskState(busy!.id, 'migration_driver_in_progress');
+    await assert.rejects(h.startServer(server.id, 'ferry@dummy2'), { code: 'FAILED_PRECONDITION', reason: 'INVALID_SHARE_STATUS' });
+    await h.ferry.resetShareServerStatus(server.id, 'error');
+    await assert.rejects(h.startServer(server.id, 'ferry@dummy2'), { code: 'FAILED_PRECONDITION', reason: 'INVALID_SHARE_SERVER_STATUS' });
+    const check = await h.ferry.serverMigrationCheck({ shareServerId: server.id, host: 'ferry@dummy1', ...FLAGS });
+    assert.equal(check.compatible, false);
+    assert.deepEqual(check.blockers.map((b) => b.reason).sort(), ['INVALID_SHARE_SERVER_STATUS', 'INVALID_SHARE_STATUS', 'SHARE_BUSY', 'SHARE_SERVER_MIGRATION_NO_CHANGE']);
+    await assertUnchanged(h, server.id, shares.map((s) => s.id));
+  });
+
+  it('refuses a server whose share has a snapshot in error, or rules in error', async (t) => {
+    const h = await startServerMigrationFerry(t);
+    const { server, shares } = await h.serverWithShares(1);
+    h.setRules('dummy1', { createSnapshotInstance: { fail: { code: 'INTERNAL', reason: 'BACKEND_ERROR' } }, updateAccess: { fail: { code: 'INTERNAL', reason: 'BACKEND_ERROR' } } });
+    // Each call may answer with the failure or record it; either way the records end in error.
+    await h.ferry.createSnapshot({ shareId: shares[0]!.id, name: 'bad' }).catch(() => undefined);
+    await h.ferry.grantAccess({ shareId: shares[0]!.id, accessType: 'ip', accessTo: '10.1.1.1', accessLevel: 'rw' }).catch(() => undefined);
+    assert.equal((await h.ferry.listSnapshots({ shareId: shares[0]!.id }))[0]!.status, 'error');
+    assert.equal((await h.ferry.getShare(shares[0]!.id)).accessRulesStatus, 'error');
+    const check = await h.ferry.serverMigrationCheck({ shareServerId: server.id, host: 'ferry@dummy2', ...FLAGS, preserveSnapshots: true });
+    assert.deepEqual(check.blockers.map((b) => b.reason).sort(), ['ACCESS_RULES_ERROR', 'INVALID_SNAPSHOT_STATUS']);
+    await assert.rejects(h.startServer(server.id, 'ferry@dummy2'), { code: 'FAILED_PRECONDITION', reason: 'INVALID_SNAPSHOT_STATUS' });
+  });
+
+  it('refuses a second migration while a destination points at the server', async (t) => {
+    const h = await startServerMigrationFerry(t);
+    const { server } = await h.serverWithShares(1);
+    await h.startServer(server.id, 'ferry@dummy2');
+    await h.waitForServer(server.id, (s) => s?.taskState === 'migration_driver_phase1_done', 'phase 1 done');
+    const check = await h.ferry.serverMigrationCheck({ shareServerId: server.id, host: 'ferry@dummy2', ...FLAGS });
+    assert.ok(check.blockers.some((b) => b.reason === 'SHARE_SERVER_DESTINATION_EXISTS'), JSON.stringify(check.blockers));
+    await assert.rejects(h.startServer(server.id, 'ferry@dummy2'), { code: 'FAILED_PRECONDITION' });
+  });
+
+  it('complete, cancel and progress on a server that is not migrating', async (t) => {
+    const h = await startServerMigrationFerry(t);
+    const { server } = await h.serverWithShares(1);
+    await assert.rejects(h.ferry.serverMigrationComplete(server.id), { code: 'FAILED_PRECONDITION', reason: 'INVALID_SHARE_SERVER_STATUS', message: /not being migrated/ });
+    await assert.rejects(h.ferry.serverMigrationCancel(server.id), { code: 'FAILED_PRECONDITION', reason: 'INVALID_SHARE_SERVER_STATUS' });
+    await assert.rejects(h.ferry.serverMigrationGetProgress(server.id), { code: 'FAILED_PRECONDITION', reason: 'MIGRATION_NOT_IN_PROGRESS' });
+    await assert.rejects(h.ferry.serverMigrationGetProgress('nope'), { code: 'NOT_FOUND', reason: 'SHARE_SERVER_NOT_FOUND' });
+    await assert.rejects(h.ferry.resetShareServerTaskState(server.id, 'bogus' as never), { code: 'INVALID_ARGUMENT', reason: 'INVALID_TASK_STATE' });
+    await assert.rejects(h.ferry.resetShareServerTaskState(server.id, 'data_copying_starting'), { code: 'INVALID_ARGUMENT', reason: 'INVALID_TASK_STATE' });
+    await assert.rejects(h.ferry.resetShareServerStatus(server.id, 'bogus' as never), { code: 'INVALID_ARGUMENT', reason: 'INVALID_STATUS' });
+    await assert.rejects(h.ferry.getShareServer('nope'), { code: 'NOT_FOUND', reason: 'SHARE_SERVER_NOT_FOUND' });
+  });
+});
