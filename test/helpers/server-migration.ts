@@ -26,8 +26,11 @@ const POLL_MS = 10;
 export async function startServerMigrationFerry(t: { after(fn: () => unknown): void }, options: MigrationFerryOptions = {}): Promise<ServerMigrationFerry> {
   const h = await startMigrationFerry(t, { shareServers: ['dummy1', 'dummy2'], ...options });
   const { ferry } = h;
-  const type = await ferry.createShareType({ name: 'dhss', extraSpecs: { driver_handles_share_servers: 'true', snapshot_support: 'true' } });
-  const network = await ferry.createShareNetwork({ name: 'net1', subnets: [{ availabilityZone: null, neutronNetId: 'net-a', neutronSubnetId: 'subnet-a' }] });
+  // A ferry restarted on the same directory finds them already there.
+  const type = (await ferry.listShareTypes()).find((existing) => existing.name === 'dhss')
+    ?? await ferry.createShareType({ name: 'dhss', extraSpecs: { driver_handles_share_servers: 'true', snapshot_support: 'true' } });
+  const network = (await ferry.listShareNetworks()).find((existing) => existing.name === 'net1')
+    ?? await ferry.createShareNetwork({ name: 'net1', subnets: [{ availabilityZone: null, neutronNetId: 'net-a', neutronSubnetId: 'subnet-a' }] });
   const serverOf = async (id: string) => {
     try {
       return await ferry.getShareServer(id);
