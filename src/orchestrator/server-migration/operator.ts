@@ -17,6 +17,7 @@ import { askCompatibility } from './compatibility.js';
 import { applyServerEvent, type ServerMigrationRunner } from './runner.js';
 import { loadServerScope, serverMigrationCall, destinationDriver } from './scope.js';
 import { SERVER_RESTING_PHASES } from './transitions.js';
+import { watchUntilResting } from '../watch.js';
 import { evaluateServerStart, nondisruptiveNetworkProblem, requireShareServer } from './validate.js';
 
 /** Task states in which a server migration is under way (the server refuses a new one). */
@@ -192,34 +193,14 @@ export class ShareServerMigrations {
   }
 
   async *watch(shareServerId: string, options: WatchOptions = {}): AsyncGenerator<ServerMigrationProgress> {
-    const ctx = this.ctx;
     await this.progress(shareServerId); // unknown server or no migration: fail before streaming
-    const interval = options.intervalMs ?? 1000;
-    let wake: (() => void) | undefined;
-    const unsubscribe = ctx.serverEvents.subscribe((notice) => {
-      if (notice.shareServerId === shareServerId) wake?.();
-    });
-    const onAbort = () => wake?.();
-    options.signal?.addEventListener('abort', onAbort);
-    try {
-      for (;;) {
-        if (options.signal?.aborted) return;
-        const wakeUp = new Promise<void>((resolve) => (wake = resolve));
-        // Resting is read before and after the progress; the stream ends only when both agree,
-        // so the last event shows the resting state.
-        const restingBefore = await this.resting(shareServerId);
-        const progress = await this.progress(shareServerId);
-        const rests = restingBefore && (await this.resting(shareServerId));
-        yield progress;
-        if (rests) return;
-        const timer = setTimeout(() => wake?.(), interval);
-        await wakeUp;
-        clearTimeout(timer);
-      }
-    } finally {
-      unsubscribe();
-      options.signal?.removeEventListener('abort', onAbort);
-    }
+    yield* watchUntilResting({
+      subscribe: (wake) => this.ctx.serverEvents.subscribe((notice) => {
+        if (notice.shareServerId === shareServerId) wake();
+      }),
+      read: () => this.progress(shareServerId),
+      resting: () => this.resting(shareServerId),
+    }, options);
   }
 
   private async resting(shareServerId: string): Promise<boolean> {

@@ -11,6 +11,7 @@ import type { OrchestratorContext } from '../context.js';
 import { ferryError, invalidField } from '../errors.js';
 import type { MigrationCheckResult, MigrationProgress, MigrationStartRequest, MigrationStartResult, ShareView, WatchOptions } from '../ferry-api.js';
 import { validateResettableTaskState } from '../shares.js';
+import { watchUntilResting } from '../watch.js';
 import { loadShareView, requireShare } from '../views.js';
 import { toDriverInstance, toPeerInfo } from '../driver-models.js';
 import { compatibilityProblem } from './driver-steps.js';
@@ -160,36 +161,14 @@ export class ShareMigrations {
   }
 
   async *watch(shareId: string, options: WatchOptions = {}): AsyncGenerator<MigrationProgress> {
-    const ctx = this.ctx;
-    await requireShare(ctx.store, shareId);
-    const interval = options.intervalMs ?? 1000;
-    let wake: (() => void) | undefined;
-    const unsubscribe = ctx.events.subscribe((notice) => {
-      if (notice.shareId === shareId) wake?.();
-    });
-    const onAbort = () => wake?.();
-    options.signal?.addEventListener('abort', onAbort);
-    try {
-      for (;;) {
-        if (options.signal?.aborted) return;
-        const wakeUp = new Promise<void>((resolve) => (wake = resolve));
-        // Resting is read before and after the progress, and the stream ends only when both
-        // agree: then the last event shows the resting state. (Checking only after the yield
-        // ended the stream on a stale event whenever the migration came to rest meanwhile.)
-        // A change after `wakeUp` was created resolves it, so the next round sees it.
-        const restingBefore = await this.resting(shareId);
-        const progress = await this.progress(shareId);
-        const rests = restingBefore && (await this.resting(shareId));
-        yield progress;
-        if (rests) return;
-        const timer = setTimeout(() => wake?.(), interval);
-        await wakeUp;
-        clearTimeout(timer);
-      }
-    } finally {
-      unsubscribe();
-      options.signal?.removeEventListener('abort', onAbort);
-    }
+    await requireShare(this.ctx.store, shareId);
+    yield* watchUntilResting({
+      subscribe: (wake) => this.ctx.events.subscribe((notice) => {
+        if (notice.shareId === shareId) wake();
+      }),
+      read: () => this.progress(shareId),
+      resting: () => this.resting(shareId),
+    }, options);
   }
 
   private async resting(shareId: string): Promise<boolean> {

@@ -106,7 +106,11 @@ describe('share server migration: full cycle', () => {
     const { server, shares } = await h.serverWithShares(1);
     const network = await h.ferry.createShareNetwork({ name: 'net2', subnets: [{ availabilityZone: 'nova', neutronNetId: 'net-b', neutronSubnetId: 'subnet-b' }] });
     await h.startServer(server.id, 'ferry@dummy2', { newShareNetworkId: network.id });
-    const ready = await h.waitForServer(server.id, (s) => s?.taskState === 'migration_driver_phase1_done', 'phase 1 done');
+    // WatchMigration streams until the migration rests; its last event shows phase 1 done.
+    const seen: string[] = [];
+    for await (const progress of h.ferry.watchServerMigration(server.id, { intervalMs: 20 })) seen.push(`${progress.sourceTaskState}:${progress.totalProgress}`);
+    assert.equal(seen.at(-1), 'migration_driver_phase1_done:100', seen.join(' '));
+    const ready = await h.ferry.getShareServer(server.id);
     assert.equal(ready!.migration!.networkChange, true);
     const { destinationShareServerId } = await h.ferry.serverMigrationComplete(server.id);
     const done = await h.waitForServer(destinationShareServerId, (s) => s?.taskState === 'migration_success', 'migration_success');
