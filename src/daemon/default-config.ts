@@ -1,7 +1,8 @@
 /**
  * The embedded default the daemon runs with when given no configuration: two localfs back ends
- * with two pools each and the dummy back end, all under one data directory, so `npm start` on
- * a fresh machine gives an operator something real to migrate between.
+ * with two pools each, the dummy back end, and two localfs back ends that handle share servers
+ * (servers1, servers2), all under one data directory, so `npm start` on a fresh machine gives an
+ * operator something real to migrate shares and share servers between.
  */
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +19,9 @@ export function defaultPlugins(dataDir: string): PluginOptions[] {
   return [
     { name: 'localfs1', launch: { command: node, args: [join(pluginsDir, 'localfs', 'main.js')] }, config: { root: join(backends, 'localfs1'), pools: ['pool1', 'pool2'] } },
     { name: 'localfs2', launch: { command: node, args: [join(pluginsDir, 'localfs', 'main.js')] }, config: { root: join(backends, 'localfs2'), pools: ['pool1', 'pool2'] } },
+    ...['servers1', 'servers2'].map((name): PluginOptions => ({
+      name, launch: { command: node, args: [join(pluginsDir, 'localfs', 'main.js')] }, config: { root: join(backends, name), pools: ['pool1'], driverHandlesShareServers: true },
+    })),
     { name: 'dummy', launch: { command: node, args: [join(pluginsDir, 'dummy', 'main.js')] }, config: { dataRoot: join(backends, 'dummy', 'data'), stateFile: join(backends, 'dummy', 'state.json') } },
   ];
 }

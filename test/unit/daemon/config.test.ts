@@ -23,7 +23,7 @@ describe('daemon configuration file', () => {
     assert.equal(config.dataDir, '/srv/state');
     assert.equal(config.listen, '127.0.0.1:0');
     assert.equal(config.configFile, undefined);
-    assert.deepEqual(config.ferry.backends.map((b) => b.name), ['localfs1', 'localfs2', 'dummy']);
+    assert.deepEqual(config.ferry.backends.map((b) => b.name), ['localfs1', 'localfs2', 'servers1', 'servers2', 'dummy']);
     assert.equal(loadDaemonConfig([], {}, '/srv').dataDir, '/srv/.ferry');
   });
 
@@ -54,7 +54,7 @@ describe('daemon configuration file', () => {
   it('names the field of every mistake', () => {
     rejects([], '(root): must be a JSON object');
     rejects({ listen: 'localhost' }, 'listen: must be host:port, got "localhost"');
-    rejects({ colour: 'blue' }, 'colour: is not a known option (known: listen, data_dir, node_name, log_level, store, backends, data_service, migration_driver_continue_update_interval, pool_refresh_interval)');
+    rejects({ colour: 'blue' }, 'colour: is not a known option (known: listen, data_dir, node_name, log_level, store, backends, data_service, migration_driver_continue_update_interval, server_migration_driver_continue_update_interval, pool_refresh_interval)');
     rejects({ store: { driver: 'postgres' } }, 'store.driver: only "sqlite" is available, got "postgres"');
     rejects({ backends: [] }, 'backends: must be a non-empty array');
     rejects({ backends: [{ name: 'a' }] }, 'backends[0].plugin: set exactly one of plugin (a built-in: localfs, dummy, memory), launch {command, args, env} or endpoint {address, tls}');
