@@ -9,14 +9,15 @@ import * as fs from 'node:fs';
 import { CheckpointAppender, FingerprintTable } from './checkpoint.js';
 import { chunk, finishBig, prepareBig } from './big-file.js';
 import { cancelCheck, copySpecial, copySymlink, flushMeta, openPair, type Ctx } from './entries.js';
-import { cleanup, links, meta } from './finish-tasks.js';
-import { at, closeQuietly, displayPath, fail, isIgnored, joinRel, lstatAt, readDirAt, sysFail, TaskFailure } from './fs-at.js';
+import { cleanup, links, meta, metaDirs } from './finish-tasks.js';
+import { at, closeQuietly, displayPath, fail, isIgnored, joinRel, lstatAt, readDirAt, sysFail, TaskFailure, toBuffer } from './fs-at.js';
 import { MetaHelper, probeMetaHelper } from './meta-helper.js';
 import { copyRegular, upToDate } from './regular-file.js';
+import { MESSAGE_BATCH, scan } from './scan.js';
 import { C, SharedState } from './shared-state.js';
 import {
   EntryKind,
-  type BigFile, type CopyDirOk, type CopyDirTask, type CopyFilesTask, type CopyTask, type HardLinkEntry, type JobSpec, type ScanOk, type ScanTask, type TaskResult,
+  type BigFile, type CopyDirOk, type CopyDirTask, type CopyFilesTask, type CopyTask, type HardLinkEntry, type JobSpec, type TaskResult,
 } from './types.js';
 import { initHashing } from './verify.js';
 import { Outbox, walkTree, type Child } from './walk.js';
@@ -51,6 +52,8 @@ export default async function run(task: CopyTask): Promise<TaskResult> {
         return links(ctx, task);
       case 'meta':
         return meta(ctx, task);
+      case 'metaDirs':
+        return metaDirs(ctx, task);
       case 'cleanup':
         return cleanup(ctx, task);
     }
@@ -81,55 +84,6 @@ function makeCtx(job: JobSpec, state: SharedState): Ctx {
   };
 }
 
-// ---- size pass ------------------------------------------------------------------------------
-
-/** Hard links travel to the pool in batches of this many, so a walk never holds them all. */
-const LINKS_BATCH = 256;
-
-function scan(ctx: Ctx, task: ScanTask): ScanOk {
-  const outbox = new Outbox(ctx, task.port);
-  const result: ScanOk = { ok: true, bytes: 0, files: 0, topDirs: [], hardLinks: [], posted: 0 };
-  walkTree(ctx, outbox, task.dir, false, false, (dirFd, _dst, rel) => {
-    const children: Child[] = [];
-    try {
-      for (const entry of readDirAt(dirFd)) {
-        cancelCheck(ctx, rel);
-        const name = entry.name;
-        if (isIgnored(name, ctx.job.ignore)) continue;
-        if (entry.isDirectory()) {
-          children.push({ name, fresh: false });
-          continue;
-        }
-        if (entry.isSymbolicLink() || entry.isFIFO() || entry.isSocket() || entry.isCharacterDevice() || entry.isBlockDevice()) {
-          result.files++;
-          continue;
-        }
-        const st = lstatAt(dirFd, name);
-        if (st === undefined) throw fail('SOURCE_VANISHED', `source entry ${displayPath(joinRel(rel, name))} vanished while sizing`, joinRel(rel, name), 'ENOENT');
-        if (st.isDirectory()) {
-          children.push({ name, fresh: false });
-          continue;
-        }
-        result.files++;
-        if (!st.isFile()) continue;
-        if (st.nlink > 1n) {
-          result.hardLinks.push({ rel: joinRel(rel, name), dev: st.dev, ino: st.ino, size: Number(st.size) });
-          if (result.hardLinks.length >= LINKS_BATCH && outbox.open) {
-            outbox.post({ kind: 'links', links: result.hardLinks });
-            result.hardLinks = [];
-          }
-        } else result.bytes += Number(st.size);
-      }
-    } catch (error) {
-      throw sysFail(error, 'source', rel, 'list directory');
-    }
-    if (rel.length === 0) result.topDirs = children.map((c) => c.name);
-    return children;
-  });
-  result.posted = outbox.posted;
-  return result;
-}
-
 // ---- data pass ------------------------------------------------------------------------------
 
 interface DirOutput {
@@ -150,8 +104,29 @@ const BATCH = 128;
 function copyDir(ctx: Ctx, task: CopyDirTask): CopyDirOk {
   const outbox = new Outbox(ctx, task.port);
   const out: DirOutput = { subdirs: [], bigFiles: [], hardLinks: [] };
-  walkTree(ctx, outbox, task.dir, task.fresh, true, (src, dst, rel, fresh) => copyDirEntries(ctx, outbox, src, dst, rel, fresh, out));
-  return { ok: true, subdirs: [], bigFiles: out.bigFiles, hardLinks: out.hardLinks, specialSkipped: ctx.specialSkipped, posted: outbox.posted };
+  const walked: Uint8Array[] = [];
+  let top = true;
+  let opened = false;
+  try {
+    walkTree(ctx, outbox, task.dir, task.fresh, 'required', (src, dst, rel, fresh) => {
+      opened = true;
+      let children = copyDirEntries(ctx, outbox, src, dst, rel, fresh, out);
+      if (top && task.only !== null) {
+        // The other subdirectories are up to date or listed as dirty themselves; a directory
+        // created now (gone since the size pass looked) is copied whole all the same.
+        const only = new Set(task.only.map((n) => toBuffer(n).toString('latin1')));
+        children = children.filter((c) => c.fresh || only.has(c.name.toString('latin1')));
+        for (const c of children) walked.push(joinRel(rel, c.name));
+      }
+      top = false;
+      return children;
+    });
+  } catch (error) {
+    // A listed directory removed from the source since the size pass is not an error, as a
+    // name gone between two listings is not: the next sync catches up.
+    if (!(task.only !== null && !opened && error instanceof TaskFailure && error.failure.reason === 'SOURCE_VANISHED')) throw error;
+  }
+  return { ok: true, subdirs: [], bigFiles: out.bigFiles, hardLinks: out.hardLinks, specialSkipped: ctx.specialSkipped, walked, posted: outbox.posted };
 }
 
 function copyDirEntries(ctx: Ctx, outbox: Outbox, src: number, dst: number, rel: Buffer, fresh: boolean, out: DirOutput): Child[] {
@@ -196,7 +171,7 @@ function flushOutput(outbox: Outbox, out: DirOutput): void {
   if (!outbox.open) return;
   for (const file of out.bigFiles) outbox.post({ kind: 'big', file });
   out.bigFiles = [];
-  if (out.hardLinks.length >= LINKS_BATCH) {
+  if (out.hardLinks.length >= MESSAGE_BATCH) {
     outbox.post({ kind: 'links', links: out.hardLinks });
     out.hardLinks = [];
   }
@@ -214,7 +189,7 @@ function copyFiles(ctx: Ctx, task: CopyFilesTask): CopyDirOk {
     closeQuietly(dst);
   }
   const subdirs = out.subdirs.map((c) => ({ rel: joinRel(task.dir, c.name), fresh: c.fresh }));
-  return { ok: true, subdirs, bigFiles: out.bigFiles, hardLinks: out.hardLinks, specialSkipped: ctx.specialSkipped, posted: 0 };
+  return { ok: true, subdirs, bigFiles: out.bigFiles, hardLinks: out.hardLinks, specialSkipped: ctx.specialSkipped, walked: [], posted: 0 };
 }
 
 function copyBatch(ctx: Ctx, src: number, dst: number, dirRel: Uint8Array, fresh: boolean, names: Buffer[], kinds: Uint8Array, out: DirOutput): void {

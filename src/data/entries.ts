@@ -127,6 +127,21 @@ export interface MetaSource {
   mtimeNs: bigint;
 }
 
+/**
+ * True when the destination symlink needs nothing (what copySymlink would skip without a
+ * chown or an xattr comparison). No side effects; `dst` is the destination's lstat.
+ */
+export function symlinkClean(ctx: Ctx, srcDir: number, dstDir: number, name: Uint8Array, st: fs.BigIntStats, dst: fs.BigIntStats | undefined): boolean {
+  if (dst === undefined || !dst.isSymbolicLink() || !sameTime(dst.mtimeNs, st.mtimeNs, ctx.job.metaHelper) || xattrsMayDiffer(st, dst)) return false;
+  if (ctx.job.preserveOwnership && (dst.uid !== st.uid || dst.gid !== st.gid)) return false;
+  try {
+    return Buffer.compare(fs.readlinkSync(at(srcDir, name), { encoding: 'buffer' }), fs.readlinkSync(at(dstDir, name), { encoding: 'buffer' })) === 0;
+  } catch {
+    // changed meanwhile: the data pass looks again
+    return false;
+  }
+}
+
 export function copySymlink(ctx: Ctx, srcDir: number, dstDir: number, name: Uint8Array, rel: Uint8Array, st: fs.BigIntStats): void {
   const { state } = ctx;
   let target: Buffer;

@@ -4,9 +4,9 @@
  */
 import * as fs from 'node:fs';
 import { applyFileMeta, cancelCheck, flushMeta, linkInto, openPair, queueMeta, sameTime, xattrsMayDiffer, type Ctx } from './entries.js';
-import { at, closeQuietly, displayPath, fail, isIgnored, joinRel, lstatAt, readDirAt, splitRel, sysFail } from './fs-at.js';
+import { at, closeQuietly, displayPath, fail, isIgnored, joinRel, lstatAt, readDirAt, splitRel, sysFail, TaskFailure } from './fs-at.js';
 import { copyRegular, upToDate } from './regular-file.js';
-import type { CleanupTask, LinksTask, MetaTask, TaskResult } from './types.js';
+import type { CleanupTask, JobSpec, LinksTask, MetaDirsTask, MetaTask, TaskResult } from './types.js';
 
 const { O_RDONLY, O_DIRECTORY, O_NOFOLLOW } = fs.constants;
 const DOT = Buffer.from('.');
@@ -79,19 +79,48 @@ function metaTree(ctx: Ctx, src: number, dst: number, rel: Uint8Array): void {
   }
 }
 
+/** Whether a destination directory's owner, mode and times match its source's (fstat of each). */
+export function dirMetaSame(job: JobSpec, st: fs.BigIntStats, current: fs.BigIntStats): boolean {
+  const precise = job.metaHelper;
+  return (
+    current.mode === st.mode &&
+    (!job.preserveOwnership || (current.uid === st.uid && current.gid === st.gid)) &&
+    sameTime(current.mtimeNs, st.mtimeNs, precise) &&
+    sameTime(current.atimeNs, st.atimeNs, precise)
+  );
+}
+
 /** A directory whose owner, mode and times already match (a re-run) only gets its xattrs synced. */
 function applyDirMeta(ctx: Ctx, src: number, dst: number, rel: Uint8Array): void {
   const st = fs.fstatSync(src, { bigint: true });
   const current = fs.fstatSync(dst, { bigint: true });
-  const precise = ctx.job.metaHelper;
-  const same =
-    current.mode === st.mode &&
-    (!ctx.job.preserveOwnership || (current.uid === st.uid && current.gid === st.gid)) &&
-    sameTime(current.mtimeNs, st.mtimeNs, precise) &&
-    sameTime(current.atimeNs, st.atimeNs, precise);
+  const same = dirMetaSame(ctx.job, st, current);
   if (!same) applyFileMeta(ctx, dst, st, current);
   if (!same || xattrsMayDiffer(st, current)) queueMeta(ctx, src, dst, DOT, st, !same);
   flushMeta(ctx, rel);
+}
+
+/** The metadata of single directories, each without its subtree (see DirtyDir). */
+export function metaDirs(ctx: Ctx, task: MetaDirsTask): TaskResult {
+  for (const dir of task.dirs) {
+    cancelCheck(ctx, dir);
+    let pair: { src: number; dst: number };
+    try {
+      pair = openPair(ctx.job, dir);
+    } catch (error) {
+      // Removed from the source since the size pass listed it (see copyDir).
+      if (error instanceof TaskFailure && error.failure.reason === 'SOURCE_VANISHED') continue;
+      throw error;
+    }
+    const { src, dst } = pair;
+    try {
+      applyDirMeta(ctx, src, dst, dir);
+    } finally {
+      closeQuietly(src);
+      closeQuietly(dst);
+    }
+  }
+  return { ok: true };
 }
 
 export function cleanup(ctx: Ctx, task: CleanupTask): TaskResult {

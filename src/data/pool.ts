@@ -19,7 +19,7 @@ import { describeChoice } from './copy-method.js';
 import { DataCopyCancelledError, DataCopyError, dataCopyErrorFromFailure, DestinationNotEmptyError, InvalidCopyOptionsError, type WorkerFailure } from './errors.js';
 import { C, createSharedState, SharedState } from './shared-state.js';
 import type {
-  BigFile, ChunkOk, CopyDirOk, CopyDirTask, CopyPhase, CopyProgress, CopyResult, CopyTask, CopyTreeOptions, HardLinkEntry, HardLinkGroup, JobSpec, ProbeOk, ScanOk, ScanTask, TaskResult,
+  BigFile, ChunkOk, CopyDirOk, CopyDirTask, CopyPhase, DirtyDir, CopyProgress, CopyResult, CopyTask, CopyTreeOptions, HardLinkEntry, HardLinkGroup, JobSpec, ProbeOk, ScanOk, ScanTask, TaskResult,
   WalkMessage,
 } from './types.js';
 
@@ -46,6 +46,11 @@ export interface CopyPool {
 }
 
 const DEFAULT_SPLIT = 64 * 1024 * 1024;
+/**
+ * Directories (plus their missing subdirectories) the size pass may list as dirty before the
+ * job gives the list up and walks the whole tree: about 10 MiB at most.
+ */
+const DIRTY_LIMIT = 50_000;
 const CHUNK_SIZE = 16 * 1024 * 1024;
 const NO_HELPER_NOTE = 'timestamps are preserved to the microsecond only and extended attributes (xattrs, ACLs, capabilities) are not copied: the perl helper is unavailable';
 
@@ -255,20 +260,46 @@ async function runJob(
     if (state.cancelled) throw new DataCopyCancelledError();
   };
 
-  // Size pass.
+  // Size pass, which also finds the directories that differ from the destination (scan.ts).
   const links = new Map<string, { first: Uint8Array; others: Uint8Array[] }>();
   let topDirs: Uint8Array[] = [];
-  await drain<{ dir: Uint8Array; handedOff: boolean }>(limit, [{ dir: new Uint8Array(0), handedOff: false }], async (item, push) => {
-    const r = await runWalk<ScanOk>({ kind: 'scan', job, dir: item.dir, handedOff: item.handedOff, port: null }, (m) => {
-      if (m.kind === 'dir') push({ dir: m.rel, handedOff: true });
+  let dirty: DirtyDir[] | null = [];
+  let dirtyCost = 0;
+  const clean = { files: 0, bytes: 0 };
+  const addDirty = (dirs: DirtyDir[]): void => {
+    for (const d of dirs) {
+      if (dirty === null) return;
+      dirtyCost += 1 + d.absent.length;
+      if (dirtyCost > (options.testHooks?.dirtyLimit ?? DIRTY_LIMIT)) {
+        dirty = null;
+        state.setFullWalk();
+      } else dirty.push(d);
+    }
+  };
+  await drain<{ dir: Uint8Array; absent: boolean; handedOff: boolean }>(limit, [{ dir: new Uint8Array(0), absent: false, handedOff: false }], async (item, push) => {
+    const r = await runWalk<ScanOk>({ kind: 'scan', job, dir: item.dir, absent: item.absent, handedOff: item.handedOff, port: null }, (m) => {
+      if (m.kind === 'dir') push({ dir: m.rel, absent: m.fresh, handedOff: true });
       else if (m.kind === 'links') for (const l of m.links) addLink(links, l, live);
+      else if (m.kind === 'dirty') addDirty(m.dirs);
     });
     live.bytesTotal += r.bytes;
     live.filesTotal += r.files;
     for (const l of r.hardLinks) addLink(links, l, live);
+    addDirty(r.dirty);
+    clean.files += r.cleanFiles;
+    clean.bytes += r.cleanBytes;
     if (item.dir.length === 0) topDirs = r.topDirs;
   }, state);
   checkCancelled();
+  const listed: DirtyDir[] | null = state.fullWalk ? null : dirty;
+  dirty = null;
+  if (listed !== null) {
+    // Clean directories are not visited again: their entries are done.
+    state.add(C.filesDone, clean.files);
+    state.add(C.filesSkipped, clean.files);
+    state.add(C.bytesDone, clean.bytes);
+  }
+  const walkedRoots: Uint8Array[] = [];
 
   // Data pass.
   live.phase = 'copying';
@@ -276,7 +307,7 @@ async function runJob(
   const finishedBig = new Set<BigFile>();
   try {
     type Item =
-      | { dir: Uint8Array; fresh: boolean; handedOff: boolean }
+      | { dir: Uint8Array; fresh: boolean; only: Uint8Array[] | null; handedOff: boolean }
       | { files: Uint8Array[]; kinds: Uint8Array; in: Uint8Array; fresh: boolean; handedOff: boolean }
       | { big: BigFile; next: { i: number }; hashes: string[]; left: { n: number } }
       | { finish: BigFile; hashes: string[] };
@@ -293,19 +324,21 @@ async function runJob(
     };
     const absorb = (r: CopyDirOk, push: (item: Item, urgent?: boolean) => void): void => {
       for (const s of r.specialSkipped) if (specialSkipped.length < 10_000) specialSkipped.push(s);
-      for (const d of r.subdirs) push({ dir: d.rel, fresh: d.fresh, handedOff: false });
+      for (const d of r.subdirs) push({ dir: d.rel, fresh: d.fresh, only: null, handedOff: false });
       for (const l of r.hardLinks) addLink(dataLinks, l, null);
       for (const big of r.bigFiles) addBig(big, push);
     };
     // The root belongs to the mount: never fresh, its entries may be up to date.
-    await drain<Item>(limit, [{ dir: Buffer.alloc(0), fresh: false, handedOff: false }], async (item, push) => {
+    const initial: Item[] = listed === null ? [{ dir: Buffer.alloc(0), fresh: false, only: null, handedOff: false }] : listed.map((d) => ({ dir: d.rel, fresh: false, only: d.absent, handedOff: false }));
+    await drain<Item>(limit, initial, async (item, push) => {
       if ('dir' in item) {
-        const r = await runWalk<CopyDirOk>({ kind: 'copyDir', job, dir: item.dir, fresh: item.fresh, handedOff: item.handedOff, port: null }, (m) => {
-          if (m.kind === 'dir') push({ dir: m.rel, fresh: m.fresh, handedOff: true });
+        const r = await runWalk<CopyDirOk>({ kind: 'copyDir', job, dir: item.dir, fresh: item.fresh, only: item.only, handedOff: item.handedOff, port: null }, (m) => {
+          if (m.kind === 'dir') push({ dir: m.rel, fresh: m.fresh, only: null, handedOff: true });
           else if (m.kind === 'files') push({ files: m.names, kinds: m.kinds, in: m.dir, fresh: m.fresh, handedOff: true }, true);
           else if (m.kind === 'big') addBig(m.file, push);
-          else for (const l of m.links) addLink(dataLinks, l, null);
+          else if (m.kind === 'links') for (const l of m.links) addLink(dataLinks, l, null);
         });
+        walkedRoots.push(...r.walked);
         absorb(r, push);
       } else if ('files' in item) {
         absorb(await run<CopyDirOk>({ kind: 'copyFiles', job, dir: item.in, fresh: item.fresh, names: item.files, kinds: item.kinds, handedOff: item.handedOff }), push);
@@ -338,10 +371,32 @@ async function runJob(
 
   // Directory metadata pass (the roots themselves belong to their mounts and are left alone).
   live.phase = 'metadata';
-  await drain(limit, topDirs, async (dir) => {
+  // Post-order throughout: a directory's metadata (a mode without search permission, for one)
+  // is set only after everything below it.
+  await drain(limit, listed === null ? topDirs : walkedRoots, async (dir) => {
     await run({ kind: 'meta', job, dir });
   }, state);
   checkCancelled();
+  if (listed !== null) {
+    // Dirty directories, deepest first; clean ones need nothing.
+    const byDepth = new Map<number, Uint8Array[]>();
+    for (const d of listed) {
+      if (d.rel.length === 0) continue;
+      const depth = d.rel.reduce((n, b) => n + (b === 0x2f ? 1 : 0), 0);
+      const group = byDepth.get(depth) ?? [];
+      group.push(d.rel);
+      byDepth.set(depth, group);
+    }
+    for (const depth of [...byDepth.keys()].sort((a, b) => b - a)) {
+      const group = byDepth.get(depth)!;
+      const batches: Uint8Array[][] = [];
+      for (let i = 0; i < group.length; i += 64) batches.push(group.slice(i, i + 64));
+      await drain(limit, batches, async (dirs) => {
+        await run({ kind: 'metaDirs', job, dirs });
+      }, state);
+      checkCancelled();
+    }
+  }
 
   if (checkpointPath) await compactCheckpoint(checkpointPath);
   const xattrFailures = state.get(C.xattrFailures);

@@ -31,6 +31,19 @@ export interface Known {
 }
 
 /**
+ * True when the destination holds this file with nothing to do: what upToDate would skip
+ * without reading, hashing, fixing the owner or mode, writing a checkpoint line or comparing
+ * xattrs. No side effects (the size pass asks it; see DirtyDir).
+ */
+export function fileClean(ctx: Ctx, rel: Uint8Array, st: fs.BigIntStats, dst: fs.BigIntStats | undefined): boolean {
+  const { job } = ctx;
+  if (dst === undefined || !dst.isFile() || dst.size !== st.size || !sameTime(dst.mtimeNs, st.mtimeNs, job.metaHelper)) return false;
+  if ((job.verify !== 'none' || job.checkpointPath !== '') && !(ctx.table?.has(fingerprint(rel, st.size, st.mtimeNs, job.verify)) ?? false)) return false;
+  if (job.preserveOwnership && (dst.uid !== st.uid || dst.gid !== st.gid)) return false;
+  return (dst.mode & 0o7777n) === (st.mode & 0o7777n) && !xattrsMayDiffer(st, dst);
+}
+
+/**
  * True (and counted as skipped) when the destination already holds this file: same type, size
  * and mtime, and when verifying, a checkpointed fingerprint or equal hashes of both sides. The
  * owner and mode are fixed in place and the xattrs synced.

@@ -2,8 +2,8 @@
  * The job's SharedArrayBuffer: cancel flag, progress counters and current-file slots, written
  * by workers with Atomics and read by the pool without any message or filesystem polling.
  *
- * Layout: Int32 words [cancel, busyTasks, handedOff, slotOwner x SLOTS, slotLength x SLOTS], then
- * BigInt64 counters, then SLOTS x NAME_BYTES of names.
+ * Layout: Int32 words [cancel, busyTasks, handedOff, fullWalk, slotOwner x SLOTS, slotLength x
+ * SLOTS], then BigInt64 counters, then SLOTS x NAME_BYTES of names.
  */
 import { threadId } from 'node:worker_threads';
 
@@ -12,7 +12,8 @@ const NAME_BYTES = 512;
 const I_CANCEL = 0;
 const I_BUSY = 1;
 const I_HANDED_OFF = 2;
-const I_OWNER = 3;
+const I_FULL_WALK = 3;
+const I_OWNER = 4;
 const I_LEN = I_OWNER + SLOTS;
 const INT_WORDS = I_LEN + SLOTS;
 
@@ -97,6 +98,17 @@ export class SharedState {
   handedOff(n: number): void {
     Atomics.add(this.ints, I_HANDED_OFF, n);
   }
+  /**
+   * Set when the data pass will walk the whole tree (the size pass found too many directories
+   * to list, or a race): the size pass then stops comparing with the destination.
+   */
+  get fullWalk(): boolean {
+    return Atomics.load(this.ints, I_FULL_WALK) !== 0;
+  }
+  setFullWalk(): void {
+    Atomics.store(this.ints, I_FULL_WALK, 1);
+  }
+
   /** True when some thread has nothing to do (and nothing is on its way to it). */
   idleThreads(threads: number): boolean {
     return Atomics.load(this.ints, I_BUSY) + Atomics.load(this.ints, I_HANDED_OFF) < threads;

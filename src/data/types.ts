@@ -48,6 +48,8 @@ export interface CopyTestHooks {
   corruptAfterWrite?: { path: string; times: number };
   /** Right before the data pass opens this source file, mutate the source (simulates races). */
   beforeOpen?: { path: string; action: 'replace-with-dir' | 'remove' | 'replace-with-symlink-to-etc' };
+  /** How many dirty directories the size pass may list before the data pass walks the whole tree. */
+  dirtyLimit?: number;
 }
 
 export type CopyPhase = 'sizing' | 'copying' | 'metadata' | 'done' | 'cancelled' | 'failed';
@@ -115,33 +117,49 @@ export interface JobSpec {
  * through it while they run (WalkMessage). `handedOff`: the task came from another worker's
  * hand-off, which the shared state counts until a worker starts it.
  */
-export interface ScanTask { kind: 'scan'; job: JobSpec; dir: Uint8Array; handedOff: boolean; port: MessagePort | null }
-/** `fresh`: this job created the destination directory, so no entry in it can be up to date yet. */
-export interface CopyDirTask { kind: 'copyDir'; job: JobSpec; dir: Uint8Array; fresh: boolean; handedOff: boolean; port: MessagePort | null }
+/** `absent`: the size pass found this directory missing from the destination (nothing below it is compared). */
+export interface ScanTask { kind: 'scan'; job: JobSpec; dir: Uint8Array; absent: boolean; handedOff: boolean; port: MessagePort | null }
+/**
+ * `fresh`: this job created the destination directory, so no entry in it can be up to date yet.
+ * `only`: copy this directory's entries but descend only into the named subdirectories (absent
+ * from the destination when the size pass looked) and those created now; null: the whole subtree.
+ */
+export interface CopyDirTask { kind: 'copyDir'; job: JobSpec; dir: Uint8Array; fresh: boolean; only: Uint8Array[] | null; handedOff: boolean; port: MessagePort | null }
 /** A batch of one directory's names; `kinds[i]` is the listing's type of `names[i]` (see EntryKind). */
 export interface CopyFilesTask { kind: 'copyFiles'; job: JobSpec; dir: Uint8Array; fresh: boolean; names: Uint8Array[]; kinds: Uint8Array; handedOff: boolean }
 /** What a walking task posts to the pool while it runs. */
 export type WalkMessage =
-  /** A subdirectory for another worker to walk. */
+  /** A subdirectory for another worker to walk (`fresh` as in walk.ts's Child). */
   | { kind: 'dir'; rel: Uint8Array; fresh: boolean }
   /** A batch of names from a large directory for another worker to copy. */
   | { kind: 'files'; dir: Uint8Array; fresh: boolean; names: Uint8Array[]; kinds: Uint8Array }
   /** A file to copy in chunks (queued at once so its chunks start while the walk goes on). */
   | { kind: 'big'; file: BigFile }
   /** Files with several names (a full batch; the rest come with the task's result). */
-  | { kind: 'links'; links: HardLinkEntry[] };
+  | { kind: 'links'; links: HardLinkEntry[] }
+  /** Size pass: directories that differ from the destination (a full batch; the rest come with the result). */
+  | { kind: 'dirty'; dirs: DirtyDir[] };
+
+/**
+ * A directory the size pass found out of date: something in it must be copied, removed or
+ * fixed. `absent`: its subdirectories missing from the destination (their subtrees are copied
+ * whole and are not listed themselves).
+ */
+export interface DirtyDir { rel: Uint8Array; absent: Uint8Array[] }
 /** Entry type from the directory listing: regular file, or anything else (lstat decides). */
 export const enum EntryKind { File = 1, Other = 0 }
 export interface ChunkTask { kind: 'chunk'; job: JobSpec; file: BigFile; index: number }
 export interface FinishBigTask { kind: 'finishBig'; job: JobSpec; file: BigFile; chunkHashes: string[] }
 export interface LinksTask { kind: 'links'; job: JobSpec; groups: HardLinkGroup[] }
 export interface MetaTask { kind: 'meta'; job: JobSpec; dir: Uint8Array }
+/** The metadata of these directories only (not their subtrees). */
+export interface MetaDirsTask { kind: 'metaDirs'; job: JobSpec; dirs: Uint8Array[] }
 /** Removes destination files of a failed or cancelled job that were never completed. */
 export interface CleanupTask { kind: 'cleanup'; job: JobSpec; rels: Uint8Array[] }
 export interface ProbeTask { kind: 'probe' }
 /** Loads the worker's modules and starts its helper ahead of the first job. */
 export interface WarmTask { kind: 'warm'; metaHelper: boolean }
-export type CopyTask = ScanTask | CopyDirTask | CopyFilesTask | ChunkTask | FinishBigTask | LinksTask | MetaTask | CleanupTask | ProbeTask | WarmTask;
+export type CopyTask = ScanTask | CopyDirTask | CopyFilesTask | ChunkTask | FinishBigTask | LinksTask | MetaTask | MetaDirsTask | CleanupTask | ProbeTask | WarmTask;
 
 /** A regular file to copy in chunks; the worker that found it already created and sized the destination. */
 export interface BigFile {
@@ -170,6 +188,14 @@ export interface ScanOk {
   /** Subdirectories of the root (only from the task that walked the root): the metadata pass's tasks. */
   topDirs: Uint8Array[];
   hardLinks: HardLinkEntry[];
+  /**
+   * Entries the size pass found up to date in directories that are up to date as a whole
+   * (nothing to copy or fix in them, see DirtyDir): the data pass counts them as skipped
+   * without visiting those directories again.
+   */
+  cleanFiles: number;
+  cleanBytes: number;
+  dirty: DirtyDir[];
   /** Messages posted through the task's port (the pool waits until all of them arrived). */
   posted: number;
 }
@@ -181,6 +207,8 @@ export interface CopyDirOk {
   bigFiles: BigFile[];
   hardLinks: HardLinkEntry[];
   specialSkipped: string[];
+  /** The subdirectories a copyDir task with `only` descended into (their metadata is set as subtrees). */
+  walked: Uint8Array[];
   /** Messages posted through the task's port (the pool waits until all of them arrived). */
   posted: number;
 }

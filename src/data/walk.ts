@@ -8,12 +8,16 @@
  * busy. Memory stays bounded by the depth times the subdirectories per level: the walk holds
  * the fds of the current path and the names of the subdirectories still to visit.
  */
+import * as fs from 'node:fs';
 import type { MessagePort } from 'node:worker_threads';
 import { cancelCheck, type Ctx } from './entries.js';
-import { closeQuietly, joinRel, openChildDir, openDirAt, openRoot } from './fs-at.js';
+import { at, closeQuietly, joinRel, openChildDir, openDirAt, openRoot } from './fs-at.js';
 import type { WalkMessage } from './types.js';
 
-/** A subdirectory found while visiting a directory; `fresh`: created by this job just now. */
+/**
+ * A subdirectory found while visiting a directory. `fresh`: in the data pass, created by this
+ * job just now; in the size pass, missing from the destination.
+ */
 export interface Child {
   name: Buffer;
   fresh: boolean;
@@ -59,6 +63,13 @@ export class Outbox {
 }
 
 /**
+ * How the walk treats the destination: 'none' walks the source only; 'required' opens the same
+ * directory on both sides (it must exist); 'optional' opens it where it exists and passes -1
+ * below a missing or `fresh` (here: known to be missing) directory.
+ */
+export type DestinationMode = 'none' | 'required' | 'optional';
+
+/**
  * Visits `rel` and every directory below it, depth-first. `visit` handles one directory's
  * entries (its fds stay open until all its subdirectories are done) and returns the
  * subdirectories to descend into.
@@ -68,12 +79,12 @@ export function walkTree(
   outbox: Outbox,
   rel: Uint8Array,
   fresh: boolean,
-  withDestination: boolean,
+  destination: DestinationMode,
   visit: (src: number, dst: number, rel: Buffer, fresh: boolean) => Child[],
 ): void {
   const stack: Frame[] = [];
   try {
-    const root = openFrame(ctx, rel, withDestination);
+    const root = openFrame(ctx, rel, destination === 'optional' && fresh ? 'none' : destination);
     stack.push(root);
     root.children = visit(root.src, root.dst, root.rel, fresh);
     while (stack.length > 0) {
@@ -91,14 +102,14 @@ export function walkTree(
       const childRel = joinRel(top.rel, child.name);
       const src = openChildDir(top.src, child.name, childRel, 'source');
       let dst = -1;
-      if (withDestination) {
+      if (destination === 'required') {
         try {
           dst = openChildDir(top.dst, child.name, childRel, 'destination');
         } catch (error) {
           closeQuietly(src);
           throw error;
         }
-      }
+      } else if (destination === 'optional' && top.dst >= 0 && !child.fresh) dst = openOptional(top.dst, child.name);
       const frame: Frame = { src, dst, rel: childRel, children: [], next: 0 };
       stack.push(frame);
       frame.children = visit(src, dst, childRel, child.fresh);
@@ -108,6 +119,7 @@ export function walkTree(
   }
 }
 
+const { O_RDONLY, O_DIRECTORY, O_NOFOLLOW } = fs.constants;
 const EMPTY_CHILD: Child = { name: Buffer.alloc(0), fresh: false };
 
 /** Gives the unvisited subdirectory nearest the task's root to the pool. */
@@ -121,7 +133,16 @@ function shareOne(stack: Frame[], outbox: Outbox): void {
   }
 }
 
-function openFrame(ctx: Ctx, rel: Uint8Array, withDestination: boolean): Frame {
+/** The destination directory where it is a real directory now, else -1 (never an error). */
+function openOptional(dirFd: number, name: Uint8Array): number {
+  try {
+    return fs.openSync(at(dirFd, name), O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+  } catch {
+    return -1;
+  }
+}
+
+function openFrame(ctx: Ctx, rel: Uint8Array, destination: DestinationMode): Frame {
   const srcRoot = openRoot(ctx.job.source, 'source');
   let src = -1;
   try {
@@ -130,11 +151,13 @@ function openFrame(ctx: Ctx, rel: Uint8Array, withDestination: boolean): Frame {
     closeQuietly(srcRoot);
   }
   let dst = -1;
-  if (withDestination) {
+  if (destination !== 'none') {
     try {
       const dstRoot = openRoot(ctx.job.destination, 'destination');
       try {
         dst = openDirAt(dstRoot, rel, 'destination');
+      } catch (error) {
+        if (destination === 'required') throw error;
       } finally {
         closeQuietly(dstRoot);
       }

@@ -179,6 +179,69 @@ describe('copyTree incremental sync, mirror and verification', () => {
     assert.deepEqual(diffTrees(describeTree(source), describeTree(destination)), []);
   });
 
+  for (const dirtyLimit of [undefined, 1]) {
+    it(`re-runs bring new, changed and vanished subtrees in step with exact progress (${dirtyLimit === undefined ? 'dirty directories listed' : 'whole-tree walk'})`, async () => {
+      const { source, destination } = roots();
+      const testHooks = dirtyLimit === undefined ? {} : { dirtyLimit };
+      for (let d = 0; d < 6; d++) {
+        fs.mkdirSync(join(source, `d${d}/e`), { recursive: true });
+        for (let f = 0; f < 4; f++) fs.writeFileSync(join(source, `d${d}/e/f${f}`), `d${d} f${f}`);
+        fs.writeFileSync(join(source, `d${d}/top`), `top ${d}`);
+      }
+      await pool.copyTree({ source, destination, testHooks }).done;
+
+      const unchanged = pool.copyTree({ source, destination, testHooks });
+      const again = await unchanged.done;
+      assert.equal(again.filesCopied, 0);
+      assert.equal(again.filesSkipped, 30);
+      const p = unchanged.progress();
+      assert.equal(p.totalProgress, 100);
+      assert.equal(p.filesDone, p.filesTotal);
+      assert.equal(p.bytesDone, p.bytesTotal);
+      assert.ok(p.bytesTotal > 0);
+
+      // A new subtree below an unchanged directory, a changed file deep down, a subtree gone
+      // from the destination, a directory whose mode changed, and a destination file in the
+      // way of a new directory.
+      fs.mkdirSync(join(source, 'd0/e/new/deeper'), { recursive: true });
+      fs.writeFileSync(join(source, 'd0/e/new/deeper/n'), 'new file');
+      fs.chmodSync(join(source, 'd0/e/new'), 0o750);
+      fs.writeFileSync(join(source, 'd1/e/f2'), 'changed and longer');
+      fs.rmSync(join(destination, 'd2/e'), { recursive: true });
+      fs.chmodSync(join(source, 'd3'), 0o711);
+      fs.mkdirSync(join(source, 'd4/e/was-a-file'));
+      fs.writeFileSync(join(source, 'd4/e/was-a-file/x'), 'x');
+      fs.writeFileSync(join(destination, 'd4/e/was-a-file'), 'in the way');
+      const changed = pool.copyTree({ source, destination, testHooks, mirror: true });
+      const r = await changed.done;
+      assert.equal(r.filesCopied, 1 + 1 + 4 + 1);
+      assert.equal(r.filesSkipped, 32 - r.filesCopied);
+      const q = changed.progress();
+      assert.equal(q.filesDone, q.filesTotal);
+      assert.equal(q.bytesDone, q.bytesTotal);
+      assert.deepEqual(diffTrees(describeTree(source), describeTree(destination)), []);
+
+      const last = await pool.copyTree({ source, destination, testHooks, mirror: true }).done;
+      assert.equal(last.filesCopied, 0);
+      assert.equal(last.entriesRemoved, 0);
+      assert.deepEqual(diffTrees(describeTree(source), describeTree(destination)), []);
+    });
+  }
+
+  it('a mirroring re-run removes a name added to an otherwise unchanged destination directory', async () => {
+    const { source, destination } = roots();
+    fs.mkdirSync(join(source, 'a/b'), { recursive: true });
+    fs.writeFileSync(join(source, 'a/b/f'), 'f');
+    await pool.copyTree({ source, destination }).done;
+    const st = fs.statSync(join(destination, 'a/b'), { bigint: true });
+    fs.writeFileSync(join(destination, 'a/b/extra'), 'x');
+    // Times put back: only the listing can tell.
+    fs.utimesSync(join(destination, 'a/b'), new Date(Number(st.atimeMs)), new Date(Number(st.mtimeMs)));
+    const r = await pool.copyTree({ source, destination, mirror: true }).done;
+    assert.equal(r.entriesRemoved, 1);
+    assert.deepEqual(diffTrees(describeTree(source), describeTree(destination)), []);
+  });
+
   it('detects a corrupted write, retries once and succeeds', async () => {
     const { source, destination } = roots();
     fs.writeFileSync(join(source, 'f'), Buffer.alloc(100_000, 3));
