@@ -1,8 +1,8 @@
 /**
  * LocalFsDriver: the ferry Driver the SDK serves, composed of one object per contract service
  * (identity.ts, pool-service.ts, share-service.ts, share-migration-service.ts, and with
- * driverHandlesShareServers share-server-service.ts). This file only wires them together and
- * runs the start-up reconciliation.
+ * driverHandlesShareServers share-server-service.ts and server-migration-service.ts). This
+ * file only wires them together and runs the start-up reconciliation.
  */
 import type { Logger } from 'pino';
 import type { Driver, PluginCapability } from '../sdk/index.js';
@@ -12,6 +12,7 @@ import { createTreeCopier, type TreeCopier } from './copier.js';
 import { IdentityService, pluginCapabilities, PLUGIN_INFO } from './identity.js';
 import { PoolService } from './pool-service.js';
 import { ShareMigrationService } from './share-migration-service.js';
+import { ServerMigrationService } from './server-migration-service.js';
 import { ShareServerService } from './share-server-service.js';
 import { ShareService } from './share-service.js';
 
@@ -39,6 +40,7 @@ export class LocalFsDriver implements Driver {
   readonly migrations: ShareMigrationService;
   /** Only with driverHandlesShareServers. */
   readonly servers?: ShareServerService;
+  readonly serverMigrations?: ServerMigrationService;
 
   // Each contract RPC, delegated to the service object that implements it.
   readonly probe: IdentityService['probe'];
@@ -62,6 +64,12 @@ export class LocalFsDriver implements Driver {
   // Absent without driverHandlesShareServers, so the SDK neither serves nor warns about them.
   readonly setupShareServer?: ShareServerService['setupShareServer'];
   readonly teardownShareServer?: ShareServerService['teardownShareServer'];
+  readonly shareServerMigrationCheckCompatibility?: ServerMigrationService['shareServerMigrationCheckCompatibility'];
+  readonly shareServerMigrationStart?: ServerMigrationService['shareServerMigrationStart'];
+  readonly shareServerMigrationContinue?: ServerMigrationService['shareServerMigrationContinue'];
+  readonly shareServerMigrationGetProgress?: ServerMigrationService['shareServerMigrationGetProgress'];
+  readonly shareServerMigrationComplete?: ServerMigrationService['shareServerMigrationComplete'];
+  readonly shareServerMigrationCancel?: ServerMigrationService['shareServerMigrationCancel'];
 
   constructor(readonly backend: LocalFsBackend) {
     this.capabilities = pluginCapabilities(backend.config);
@@ -88,10 +96,18 @@ export class LocalFsDriver implements Driver {
     this.migrationGetProgress = this.migrations.migrationGetProgress.bind(this.migrations);
     this.migrationUpdateModel = this.migrations.migrationUpdateModel.bind(this.migrations);
     if (backend.config.driverHandlesShareServers) {
-      const servers = new ShareServerService(backend, { abandonMigrationsOnto: async () => undefined });
+      const serverMigrations = new ServerMigrationService(backend);
+      const servers = new ShareServerService(backend, serverMigrations);
       this.servers = servers;
+      this.serverMigrations = serverMigrations;
       this.setupShareServer = servers.setupShareServer.bind(servers);
       this.teardownShareServer = servers.teardownShareServer.bind(servers);
+      this.shareServerMigrationCheckCompatibility = serverMigrations.shareServerMigrationCheckCompatibility.bind(serverMigrations);
+      this.shareServerMigrationStart = serverMigrations.shareServerMigrationStart.bind(serverMigrations);
+      this.shareServerMigrationContinue = serverMigrations.shareServerMigrationContinue.bind(serverMigrations);
+      this.shareServerMigrationGetProgress = serverMigrations.shareServerMigrationGetProgress.bind(serverMigrations);
+      this.shareServerMigrationComplete = serverMigrations.shareServerMigrationComplete.bind(serverMigrations);
+      this.shareServerMigrationCancel = serverMigrations.shareServerMigrationCancel.bind(serverMigrations);
     }
   }
 
@@ -113,11 +129,13 @@ export class LocalFsDriver implements Driver {
       }
     }
     await this.migrations.resume();
+    await this.serverMigrations?.resume();
     b.logger.info({ root: b.root, pools: b.config.pools, readOnlyEnforcement: b.config.readOnlyEnforcement }, 'localfs ready');
   }
 
   async close(): Promise<void> {
     await this.migrations.close();
+    await this.serverMigrations?.close();
     await this.backend.copier.close();
   }
 }

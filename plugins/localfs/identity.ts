@@ -24,7 +24,7 @@ const SHARE_CAPABILITIES: readonly PluginCapability[] = [
   PluginCapability.PLUGIN_CAPABILITY_SHARE_DRIVER_MIGRATION,
 ];
 
-const SHARE_SERVER_CAPABILITIES: readonly PluginCapability[] = [PluginCapability.PLUGIN_CAPABILITY_SHARE_SERVERS];
+const SHARE_SERVER_CAPABILITIES: readonly PluginCapability[] = [PluginCapability.PLUGIN_CAPABILITY_SHARE_SERVERS, PluginCapability.PLUGIN_CAPABILITY_SHARE_SERVER_MIGRATION];
 
 /**
  * What the plugin advertises. Share servers only with driverHandlesShareServers: otherwise the

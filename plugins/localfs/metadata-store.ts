@@ -9,6 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import type { ReadOnlyEnforcement } from './config.js';
 import { instanceFile, poolsDir, serverDir, serverFile, sharesDir, snapshotFile } from './layout.js';
 
 /** One access rule as recorded (the contract's AccessRule without the secret key). */
@@ -113,6 +114,42 @@ export interface MigrationRecord {
   readonly phase1Attempts: number;
   /** Set once the cut-over copied everything: from here on Complete only removes the source. */
   readonly result?: CompleteResult;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+/** What ShareServerMigrationComplete returned, kept so a replay answers the same. */
+export interface ServerCompleteResult {
+  /** share instance id -> its export path and pool on this back end */
+  readonly shares: Readonly<Record<string, { readonly exportPath: string; readonly pool: string }>>;
+  /** snapshot instance id -> its provider location on this back end */
+  readonly snapshots: Readonly<Record<string, string>>;
+}
+
+/**
+ * `<root>/server-migrations/<id>.json`, written by the DESTINATION plugin before it acts. The
+ * instance and snapshot ids are the same on both back ends; only their pools may differ.
+ */
+export interface ServerMigrationRecord {
+  readonly version: 1;
+  readonly migrationId: string;
+  /** Identifies ShareServerMigrationStart's arguments; a replay with others is ALREADY_EXISTS. */
+  readonly fingerprint: string;
+  readonly phase: MigrationPhase;
+  readonly sourceShareServerId: string;
+  readonly destinationShareServerId: string;
+  /** The source back end, reached through its root (source_peer's migration_peer_info). */
+  readonly source: { readonly root: string; readonly backend: string; readonly readOnlyEnforcement: ReadOnlyEnforcement };
+  /** Every share instance of the source server: its pool there and here. */
+  readonly shares: readonly { readonly shareInstanceId: string; readonly sourcePool: string; readonly pool: string }[];
+  /** Every snapshot instance of those, in its share's pools. */
+  readonly snapshots: readonly { readonly snapshotInstanceId: string; readonly shareInstanceId: string; readonly sourcePool: string; readonly pool: string }[];
+  /** Why phase 1 or the cut-over failed (set with phase failed, or during completing). */
+  readonly error?: string;
+  readonly phase1?: CopySummary;
+  readonly phase1Attempts: number;
+  /** Set once the cut-over copied and adopted everything: from here on Complete only removes the source. */
+  readonly result?: ServerCompleteResult;
   readonly createdAt: string;
   readonly updatedAt: string;
 }

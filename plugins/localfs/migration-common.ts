@@ -8,11 +8,13 @@ import { createHash } from 'node:crypto';
 import { access, mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
-import { FailedPreconditionError, MissingFieldError, NotFoundError } from '../../src/domain/errors.js';
+import { createKeyedOperations } from '../sdk/index.js';
+import type { LocalFsBackend } from './backend.js';
+import { FailedPreconditionError, InternalError, MissingFieldError, NotFoundError } from '../../src/domain/errors.js';
 import type { CopyPhase, TreeCopier, TreeCopyJob } from './copier.js';
 import { apparentBytes } from './disk.js';
 import { checkName } from './layout.js';
-import { readJson, writeJsonAtomic, type CopySummary } from './metadata-store.js';
+import { readJson, writeJsonAtomic, type CopySummary, type MigrationPhase } from './metadata-store.js';
 
 /** Finished migration records older than this are removed at start (the contract asks for >= 24 h). */
 export const FINISHED_RECORD_TTL_MS = 7 * 24 * 3600 * 1000;
@@ -104,8 +106,21 @@ export interface CopyStep {
 /** How to report a run's end; neither is called when the run was aborted. */
 export interface CopyOutcome {
   done(summary: CopySummary): Promise<void>;
-  failed(error: Error): Promise<void>;
+  /** `step` is the step that failed (undefined when the run failed before any). */
+  failed(error: Error, step: CopyStep | undefined): Promise<void>;
 }
+
+/** A step's failure, carrying the step so the caller can name its paths. */
+class StepError extends Error {
+  constructor(
+    readonly step: CopyStep,
+    readonly error: Error,
+  ) {
+    super(error.message);
+  }
+}
+
+const asError = (error: unknown): Error => (error instanceof Error ? error : new Error(String(error)));
 
 /** Progress over all steps of a run. */
 export interface CopyRunProgress {
@@ -156,7 +171,10 @@ export class BackgroundCopies {
     run.settled = this.copyAll(run, steps)
       .then(
         (summary) => (controller.signal.aborted ? undefined : outcome.done(summary)),
-        (error: unknown) => (controller.signal.aborted ? undefined : outcome.failed(error instanceof Error ? error : new Error(String(error)))),
+        (error: unknown) => {
+          if (controller.signal.aborted) return undefined;
+          return error instanceof StepError ? outcome.failed(error.error, error.step) : outcome.failed(asError(error), undefined);
+        },
       )
       .catch((error: unknown) => this.logger.error({ key, err: error }, 'could not record the phase 1 outcome'))
       .finally(() => {
@@ -227,8 +245,13 @@ export class BackgroundCopies {
         signal,
       );
       run.current = { job, index };
-      const result = await job.done;
-      await step.finish?.();
+      let result;
+      try {
+        result = await job.done;
+        await step.finish?.();
+      } catch (error) {
+        throw new StepError(step, asError(error));
+      }
       const p = job.progress();
       run.finished.push({ bytes: p.bytesTotal, files: p.filesTotal });
       run.current = undefined;
@@ -238,6 +261,121 @@ export class BackgroundCopies {
       summary.filesSkipped += result.filesSkipped;
     }
     return summary;
+  }
+}
+
+/** What both kinds of migration record say about phase 1. */
+export interface PhaseOneRecord extends MigrationRecordBase {
+  readonly phase: MigrationPhase;
+  readonly phase1Attempts: number;
+  readonly phase1?: CopySummary;
+  readonly error?: string;
+}
+
+/**
+ * Continue's answer from the record: true once phase 1 is done (and stays so), INTERNAL
+ * BACKEND_ERROR for a failed copy, MIGRATION_WRONG_PHASE once finished; `whileCopying` runs
+ * while the copy is under way (to check the peer, or restart a copy that is not running).
+ */
+export async function continueAnswer(record: PhaseOneRecord, call: string, whileCopying: () => Promise<void>): Promise<boolean> {
+  switch (record.phase) {
+    case 'completed':
+    case 'cancelled':
+      throw wrongPhase(record.migrationId, record.phase, call);
+    case 'failed':
+      throw new InternalError(record.error ?? `migration ${record.migrationId} phase 1 failed`, { reason: 'BACKEND_ERROR', metadata: { migrationId: record.migrationId } });
+    case 'phase1_done':
+    case 'completing':
+      return true;
+    case 'copying':
+      await whileCopying();
+      return false;
+  }
+}
+
+/** GetProgress's answer: the running copy's real bytes and files, 100 only once phase 1 is done. */
+export function progressAnswer(record: PhaseOneRecord, running: CopyRunProgress | undefined, call: string): { totalProgress: number; copiedBytes: number; totalBytes: number; details: Record<string, string> } {
+  const details: Record<string, string> = { phase: record.phase, phase1_attempts: String(record.phase1Attempts) };
+  switch (record.phase) {
+    case 'completed':
+    case 'cancelled':
+      throw wrongPhase(record.migrationId, record.phase, call);
+    case 'phase1_done':
+    case 'completing': {
+      const p = record.phase1;
+      if (p !== undefined) Object.assign(details, { files_copied: String(p.filesCopied), files_skipped: String(p.filesSkipped), resumed: String(p.resumed) });
+      return { totalProgress: 100, copiedBytes: p?.bytesTotal ?? 0, totalBytes: p?.bytesTotal ?? 0, details };
+    }
+    case 'failed':
+    case 'copying': {
+      if (record.error !== undefined) details.error = record.error;
+      if (running === undefined) return { totalProgress: 0, copiedBytes: 0, totalBytes: 0, details };
+      Object.assign(details, { files_done: String(running.filesDone), files_total: String(running.filesTotal), copy_phase: running.copyPhase });
+      if (running.steps > 1) details.step = `${running.step}/${running.steps}`;
+      if (running.etaSeconds !== null) details.eta_seconds = String(Math.round(running.etaSeconds));
+      return { totalProgress: running.totalProgress, copiedBytes: running.bytesDone, totalBytes: running.bytesTotal, details };
+    }
+  }
+}
+
+/**
+ * The base of both migration services: their records, their background copies, one keyed call
+ * at a time per migration id, resuming phase 1 at plugin start, and the Continue and
+ * GetProgress answers that follow from the record.
+ */
+export abstract class PhaseOneMigrations<R extends PhaseOneRecord> {
+  protected readonly ops = createKeyedOperations();
+  protected readonly records: MigrationRecords<R>;
+  protected readonly copies: BackgroundCopies;
+
+  constructor(
+    protected readonly backend: LocalFsBackend,
+    recordsDir: string,
+    private readonly kind: string,
+  ) {
+    this.records = new MigrationRecords<R>(recordsDir);
+    this.copies = new BackgroundCopies(backend.copier, backend.config.migrationBandwidthBytesPerSecond, backend.logger);
+  }
+
+  /** At plugin start: resume every phase-1 copy a previous process left running; drop old finished records. */
+  async resume(): Promise<void> {
+    const records = await this.records.list();
+    for (const record of records) {
+      if (record.phase !== 'copying') continue;
+      this.backend.logger.info({ migrationId: record.migrationId }, `resuming ${this.kind} phase 1 from its checkpoint`);
+      await this.startPhase1(record);
+    }
+    await this.records.expire(records);
+  }
+
+  /** Stops background copies (plugin shutdown); their checkpoints let the next start resume. */
+  close(): Promise<void> {
+    return this.copies.close();
+  }
+
+  /** Starts (or resumes from its checkpoints) the background phase-1 copy of a migration. */
+  protected abstract startPhase1(record: R): Promise<void>;
+
+  /** UNAVAILABLE (PEER_UNAVAILABLE) when the other back end's root cannot be reached. */
+  protected abstract requirePeer(record: R): Promise<void>;
+
+  /** Continue: see continueAnswer; a copy that is not running (it failed to start) is started again. */
+  protected continuePhase1(rawId: string, call: string): Promise<boolean> {
+    const migrationId = migrationIdOf(rawId);
+    return this.ops.run(migrationId, async () => {
+      const record = await this.records.require(migrationId);
+      return continueAnswer(record, call, async () => {
+        await this.requirePeer(record);
+        if (!this.copies.has(migrationId)) await this.startPhase1(record);
+      });
+    });
+  }
+
+  /** GetProgress: see progressAnswer. */
+  protected async progressOf(rawId: string, call: string): Promise<{ record: R; answer: ReturnType<typeof progressAnswer> }> {
+    const migrationId = migrationIdOf(rawId);
+    const record = await this.records.require(migrationId);
+    return { record, answer: progressAnswer(record, this.copies.progress(migrationId), call) };
   }
 }
 

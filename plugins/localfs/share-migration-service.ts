@@ -53,14 +53,14 @@ import type {
   MigrationUpdateModelRequest,
   MigrationUpdateModelResponse,
 } from '../../src/contract/gen/ferry/driver/v1/share_migration.js';
-import { createKeyedOperations, type DeepPartial, type DriverContext } from '../sdk/index.js';
+import type { DeepPartial, DriverContext } from '../sdk/index.js';
 import type { LocalFsBackend } from './backend.js';
 import { copyIntoPlace, copyRootMetadata } from './copier.js';
 import { fileSystemBytes, GIB, usedBytes } from './disk.js';
 import { PLUGIN_NAME } from './identity.js';
 import { checkName, exportPath, migrationsDir, poolDir, shareDataDir, shareDir, snapshotDataDir, snapshotDir } from './layout.js';
 import { MetadataStore, type CompleteResult, type InstanceRecord, type MigrationRecord } from './metadata-store.js';
-import { BackgroundCopies, fingerprintOf, isDirectory, migrationIdOf, MigrationRecords, wrongPhase } from './migration-common.js';
+import { fingerprintOf, isDirectory, migrationIdOf, PhaseOneMigrations, wrongPhase } from './migration-common.js';
 import type { ShareService } from './share-service.js';
 
 /** The request fields every migration RPC (but UpdateModel) carries. */
@@ -72,33 +72,12 @@ interface MigrationArgs {
   readonly snapshotMappings: { [key: string]: { snapshotInstanceId: string } };
 }
 
-export class ShareMigrationService {
-  private readonly ops = createKeyedOperations();
-  private readonly records: MigrationRecords<MigrationRecord>;
-  private readonly copies: BackgroundCopies;
-
+export class ShareMigrationService extends PhaseOneMigrations<MigrationRecord> {
   constructor(
-    private readonly backend: LocalFsBackend,
+    backend: LocalFsBackend,
     private readonly shares: ShareService,
   ) {
-    this.records = new MigrationRecords<MigrationRecord>(migrationsDir(backend.root));
-    this.copies = new BackgroundCopies(backend.copier, backend.config.migrationBandwidthBytesPerSecond, backend.logger);
-  }
-
-  /** At plugin start: resume every phase-1 copy a previous process left running; drop old finished records. */
-  async resume(): Promise<void> {
-    const records = await this.records.list();
-    for (const record of records) {
-      if (record.phase !== 'copying') continue;
-      this.backend.logger.info({ migrationId: record.migrationId }, 'resuming phase 1 copy from its checkpoint');
-      await this.startPhase1(record);
-    }
-    await this.records.expire(records);
-  }
-
-  /** Stops background copies (plugin shutdown); their checkpoints let the next start resume. */
-  close(): Promise<void> {
-    return this.copies.close();
+    super(backend, migrationsDir(backend.root), 'migration');
   }
 
   async migrationCheckCompatibility(req: MigrationCheckCompatibilityRequest, _ctx: DriverContext): Promise<DeepPartial<MigrationCheckCompatibilityResponse>> {
@@ -162,50 +141,11 @@ export class ShareMigrationService {
   }
 
   async migrationContinue(req: MigrationContinueRequest, _ctx: DriverContext): Promise<DeepPartial<MigrationContinueResponse>> {
-    const migrationId = migrationIdOf(req.migrationId);
-    return this.ops.run(migrationId, async () => {
-      const record = await this.records.require(migrationId);
-      switch (record.phase) {
-        case 'completed':
-        case 'cancelled':
-          throw wrongPhase(migrationId, record.phase, 'MigrationContinue');
-        case 'failed':
-          throw new InternalError(record.error ?? `migration ${migrationId} phase 1 failed`, { reason: 'BACKEND_ERROR', metadata: { migrationId } });
-        case 'phase1_done':
-        case 'completing':
-          return { phase1Done: true };
-        case 'copying':
-          await this.requirePeer(record);
-          if (!this.copies.has(migrationId)) await this.startPhase1(record);
-          return { phase1Done: false };
-      }
-    });
+    return { phase1Done: await this.continuePhase1(req.migrationId, 'MigrationContinue') };
   }
 
   async migrationGetProgress(req: MigrationGetProgressRequest, _ctx: DriverContext): Promise<DeepPartial<MigrationGetProgressResponse>> {
-    const migrationId = migrationIdOf(req.migrationId);
-    const record = await this.records.require(migrationId);
-    const details: Record<string, string> = { phase: record.phase, phase1_attempts: String(record.phase1Attempts) };
-    switch (record.phase) {
-      case 'completed':
-      case 'cancelled':
-        throw wrongPhase(migrationId, record.phase, 'MigrationGetProgress');
-      case 'phase1_done':
-      case 'completing': {
-        const p = record.phase1;
-        if (p !== undefined) Object.assign(details, { files_copied: String(p.filesCopied), files_skipped: String(p.filesSkipped), resumed: String(p.resumed) });
-        return { totalProgress: 100, copiedBytes: p?.bytesTotal ?? 0, totalBytes: p?.bytesTotal ?? 0, details };
-      }
-      case 'failed':
-      case 'copying': {
-        if (record.error !== undefined) details.error = record.error;
-        const p = this.copies.progress(migrationId);
-        if (p === undefined) return { totalProgress: 0, details };
-        Object.assign(details, { files_done: String(p.filesDone), files_total: String(p.filesTotal), copy_phase: p.copyPhase });
-        if (p.etaSeconds !== null) details.eta_seconds = String(Math.round(p.etaSeconds));
-        return { totalProgress: p.totalProgress, copiedBytes: p.bytesDone, totalBytes: p.bytesTotal, details };
-      }
-    }
+    return (await this.progressOf(req.migrationId, 'MigrationGetProgress')).answer;
   }
 
   async migrationComplete(req: MigrationCompleteRequest, ctx: DriverContext): Promise<DeepPartial<MigrationCompleteResponse>> {
@@ -365,7 +305,7 @@ export class ShareMigrationService {
   }
 
   /** PEER_UNAVAILABLE when the peer's root disappeared (unmounted, removed). */
-  private async requirePeer(record: MigrationRecord): Promise<void> {
+  protected async requirePeer(record: MigrationRecord): Promise<void> {
     if (!(await isDirectory(record.destination.root))) {
       throw new UnavailableError('PEER_UNAVAILABLE', `destination root ${record.destination.root} is not reachable`, { backend: record.destination.backend });
     }
@@ -397,8 +337,7 @@ export class ShareMigrationService {
     });
   }
 
-  /** Starts (or resumes from its checkpoint) the background phase-1 copy of a migration. */
-  private async startPhase1(initial: MigrationRecord): Promise<void> {
+  protected async startPhase1(initial: MigrationRecord): Promise<void> {
     const b = this.backend;
     const { migrationId, source, destination } = initial;
     await this.records.update(initial, { phase1Attempts: initial.phase1Attempts + 1 });

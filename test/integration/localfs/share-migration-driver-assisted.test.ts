@@ -4,36 +4,14 @@
  * phase 1, and kill -9 of the source plugin during phase 1 with resume from the checkpoint.
  */
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, utimesSync, writeFileSync, chmodSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { PeerInfo, SnapshotInstance } from '../../../src/contract/gen/ferry/driver/v1/common.js';
 import { ferryError, instance, launchLocalFs, makeTestDir, mountsUnder, removeTestDir, type LocalFsProcess } from './launcher.js';
+import { describeTree } from './trees.js';
 
 const MIB = 1024 * 1024;
-
-interface Entry {
-  type: 'dir' | 'file' | 'symlink';
-  mode: number;
-  mtimeMs: number;
-  content?: string;
-}
-
-/** Type, mode, mtime and content (hash) or link target of every entry under `dir`. */
-function describeTree(dir: string, rel = ''): Record<string, Entry> {
-  const out: Record<string, Entry> = {};
-  for (const name of readdirSync(join(dir, rel)).sort()) {
-    const path = join(rel, name);
-    const st = lstatSync(join(dir, path));
-    if (st.isSymbolicLink()) out[path] = { type: 'symlink', mode: st.mode, mtimeMs: Math.floor(st.mtimeMs), content: readlinkSync(join(dir, path)) };
-    else if (st.isDirectory()) {
-      out[path] = { type: 'dir', mode: st.mode, mtimeMs: Math.floor(st.mtimeMs) };
-      Object.assign(out, describeTree(dir, path));
-    } else out[path] = { type: 'file', mode: st.mode, mtimeMs: Math.floor(st.mtimeMs), content: createHash('sha256').update(readFileSync(join(dir, path))).digest('hex') };
-  }
-  return out;
-}
 
 /** A tree with modes, old mtimes, a symlink, a nested dir and `bulkFiles` files of 1 MiB. */
 function populate(data: string, bulkFiles: number): void {

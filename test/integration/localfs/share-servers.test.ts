@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { PluginCapability } from '../../../src/contract/gen/ferry/driver/v1/identity.js';
 import { ferryError, instance, launchLocalFs, makeTestDir, networkInfo, removeTestDir, shareServer, type LocalFsProcess } from './launcher.js';
 
-const SERVER_CAPABILITIES = [PluginCapability.PLUGIN_CAPABILITY_SHARE_SERVERS];
+const SERVER_CAPABILITIES = [PluginCapability.PLUGIN_CAPABILITY_SHARE_SERVERS, PluginCapability.PLUGIN_CAPABILITY_SHARE_SERVER_MIGRATION];
 
 describe('localfs share servers (driverHandlesShareServers)', () => {
   let dir: string;

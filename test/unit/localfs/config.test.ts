@@ -24,7 +24,7 @@ describe('localfs parseConfig', () => {
     assert.equal(off.driverHandlesShareServers, false);
     assert.equal(on.driverHandlesShareServers, true);
     assert.equal(parseConfig({ root: '/r', driverHandlesShareServers: false }, { isRoot: true }).driverHandlesShareServers, false);
-    const serverCapabilities = [PluginCapability.PLUGIN_CAPABILITY_SHARE_SERVERS];
+    const serverCapabilities = [PluginCapability.PLUGIN_CAPABILITY_SHARE_SERVERS, PluginCapability.PLUGIN_CAPABILITY_SHARE_SERVER_MIGRATION];
     assert.ok(serverCapabilities.every((c) => !pluginCapabilities(off).includes(c)), 'not advertised without share servers');
     assert.ok(serverCapabilities.every((c) => pluginCapabilities(on).includes(c)), 'advertised with share servers');
     assert.deepEqual(pluginCapabilities(on).filter((c) => !serverCapabilities.includes(c)), [...pluginCapabilities(off)], 'the share capabilities stay the same');
