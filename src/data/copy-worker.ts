@@ -77,7 +77,7 @@ function makeCtx(job: JobSpec, state: SharedState): Ctx {
         const prev = Atomics.load(state.big, C.lastCheckpointSyncMs);
         return Atomics.compareExchange(state.big, C.lastCheckpointSyncMs, prev, BigInt(ms)) === prev;
       },
-    }),
+    }, (lines) => state.add(C.checkpointLines, lines)),
     helper: job.metaHelper ? MetaHelper.forThread() : null,
     pending: [],
     specialSkipped: [],

@@ -201,10 +201,12 @@ async function runJob(
   const notes: string[] = [];
   let table: SharedArrayBuffer | null = null;
   let resumed = 0;
+  let checkpointClean = true;
   if (checkpointPath) {
     const cp = await openCheckpoint(checkpointPath, { source, destination, verify });
     table = cp.table?.buffer ?? null;
     resumed = cp.entries;
+    checkpointClean = cp.clean;
   }
   if (options.requireEmptyDestination && resumed === 0 && !(await destinationIsEmpty(destination, new Set(ignore.map((b) => b.toString('latin1')))))) {
     throw new DestinationNotEmptyError(destination);
@@ -398,7 +400,7 @@ async function runJob(
     }
   }
 
-  if (checkpointPath) await compactCheckpoint(checkpointPath);
+  if (checkpointPath && (state.get(C.checkpointLines) > 0 || !checkpointClean)) await compactCheckpoint(checkpointPath);
   const xattrFailures = state.get(C.xattrFailures);
   if (xattrFailures > 0) notes.push(`${xattrFailures} extended attributes could not be set on the destination (not supported there, or trusted.*/security.* without root)`);
   const choice = job.copyMethod === 'auto' ? describeChoice(state) : null;

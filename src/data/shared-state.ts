@@ -37,8 +37,10 @@ export const C = {
   readWriteBytes: 11,
   offloadNs: 12,
   offloadBytes: 13,
+  /** Lines appended to the checkpoint by this job (none: the file needs no compaction). */
+  checkpointLines: 14,
 } as const;
-const COUNTERS = 14;
+const COUNTERS = 15;
 
 const BIG_OFFSET = INT_WORDS * 4 + ((8 - ((INT_WORDS * 4) % 8)) % 8);
 const NAMES_OFFSET = BIG_OFFSET + COUNTERS * 8;

@@ -30,11 +30,21 @@ describe('checkpoint', () => {
     const dir = fs.mkdtempSync(join(tmpdir(), 'ferry-ckpt-'));
     try {
       const path = join(dir, 'c');
-      assert.deepEqual(await openCheckpoint(path, header), { table: null, entries: 0 });
-      fs.appendFileSync(path, formatEntry(Buffer.from('a'), 1, 2n, 'h') + formatEntry(Buffer.from('b'), 3, 4n, 'h') + 'YWJj\t1');
+      assert.deepEqual(await openCheckpoint(path, header), { table: null, entries: 0, clean: true });
+      fs.appendFileSync(path, formatEntry(Buffer.from('a'), 1, 2n, 'h') + formatEntry(Buffer.from('b'), 3, 4n, 'h'));
+      const whole = await openCheckpoint(path, header);
+      assert.deepEqual([whole.entries, whole.clean], [2, true]);
+      fs.appendFileSync(path, 'YWJj\t1');
       const loaded = await openCheckpoint(path, header);
       assert.equal(loaded.entries, 2);
+      assert.equal(loaded.clean, false);
       assert.ok(loaded.table?.has(fingerprint(Buffer.from('a'), 1, 2n, 'sha256')));
+      assert.ok(!loaded.table?.has(fingerprint(Buffer.from('a'), 1, 3n, 'sha256')));
+      // The torn line got its newline: an append after it starts a line of its own.
+      fs.appendFileSync(path, formatEntry(Buffer.from('c'), 5, 6n, 'h'));
+      const appended = await openCheckpoint(path, header);
+      assert.equal(appended.entries, 3);
+      assert.ok(appended.table?.has(fingerprint(Buffer.from('c'), 5, 6n, 'sha256')));
       const other = await openCheckpoint(path, { ...header, verify: 'xxh128' });
       assert.equal(other.entries, 0);
       assert.ok(fs.readFileSync(path, 'utf8').startsWith('ferry-checkpoint v1 '));
@@ -49,6 +59,7 @@ describe('checkpoint', () => {
       const path = join(dir, 'c');
       await openCheckpoint(path, header);
       fs.appendFileSync(path, formatEntry(Buffer.from('a'), 1, 2n, 'old') + formatEntry(Buffer.from('b'), 3, 4n, 'h') + formatEntry(Buffer.from('a'), 5, 6n, 'new'));
+      fs.appendFileSync(path, 'YWJj\t1\t2\n\t\t\t\nYWJj\tx\t2\t-\n');
       await compactCheckpoint(path);
       const lines = fs.readFileSync(path, 'utf8').trim().split('\n');
       assert.equal(lines.length, 3);
