@@ -28,7 +28,7 @@ async function main(): Promise<number> {
       args: plugin.args,
       config: plugin.config,
       peerConfig: options.peerConfig,
-      suites: options.suites,
+      suites: options.suites ?? plugin.suites,
       onResult: options.json ? undefined : (result) => console.log(renderResult(result)),
     });
     reports.push(report);

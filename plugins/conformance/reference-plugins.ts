@@ -9,9 +9,22 @@ export interface PluginUnderTest {
   readonly command: string;
   readonly args: readonly string[];
   readonly config: Readonly<Record<string, unknown>>;
+  /** Only these suites (the lifecycle case always runs). @default every suite */
+  readonly suites?: readonly string[];
 }
 
+const localfsMain = join(pluginsDir, 'localfs', 'main.js');
+
 export const referencePlugins: readonly PluginUnderTest[] = [
-  { label: 'localfs', command: process.execPath, args: [join(pluginsDir, 'localfs', 'main.js')], config: { root: '{tmp}/backend' } },
+  { label: 'localfs', command: process.execPath, args: [localfsMain], config: { root: '{tmp}/backend' } },
+  {
+    label: 'localfs-dhss',
+    command: process.execPath,
+    args: [localfsMain],
+    config: { root: '{tmp}/backend', driverHandlesShareServers: true },
+    // The share suites create instances without a share server, which a back end that handles
+    // share servers refuses by contract (INVALID_ARGUMENT, MISSING_FIELD).
+    suites: ['identity', 'pools', 'share-server-migration'],
+  },
   { label: 'dummy', command: process.execPath, args: [join(pluginsDir, 'dummy', 'main.js')], config: { dataRoot: '{tmp}/data' } },
 ];

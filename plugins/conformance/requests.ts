@@ -1,5 +1,6 @@
 /** Builders for the requests the kit sends: complete messages with kit-owned ids. */
-import { ShareInstance, SnapshotInstance, AccessRule, PeerInfo } from '../../src/contract/gen/ferry/driver/v1/common.js';
+import { ShareInstance, SnapshotInstance, AccessRule, PeerInfo, ShareServer } from '../../src/contract/gen/ferry/driver/v1/common.js';
+import { NetworkInfo } from '../../src/contract/gen/ferry/driver/v1/share_server.js';
 import type { GetPluginInfoResponse } from '../../src/contract/gen/ferry/driver/v1/identity.js';
 import type { ListPoolsResponse } from '../../src/contract/gen/ferry/driver/v1/pool.js';
 import { newId } from './case.js';
@@ -41,5 +42,28 @@ export function peerInfo(backend: string, info: GetPluginInfoResponse, pools: Li
     pluginName: info.name,
     vendorVersion: info.vendorVersion,
     properties: { ...pools.migrationPeerInfo },
+  });
+}
+
+/** A share server of `backend` on a kit-owned share network with one subnet. */
+export function shareServer(backend: string, shareNetworkId = newId('share-network')): ShareServer {
+  return ShareServer.fromPartial({
+    shareServerId: newId('share-server'),
+    host: `${BACKEND_HOST}@${backend}`,
+    shareNetworkId,
+    shareNetworkSubnetIds: [`${shareNetworkId}-subnet`],
+  });
+}
+
+/** The network facts of a server's subnet, with one user allocation at `ipAddress`. */
+export function networkInfo(server: ShareServer, ipAddress: string): NetworkInfo {
+  const subnet = server.shareNetworkSubnetIds[0] ?? '';
+  return NetworkInfo.fromPartial({
+    shareNetworkSubnetId: subnet,
+    networkType: 'flat',
+    cidr: '10.254.0.0/24',
+    gateway: '10.254.0.1',
+    ipVersion: 4,
+    networkAllocations: [{ networkAllocationId: newId('allocation'), shareNetworkSubnetId: subnet, ipAddress, ipVersion: 4, cidr: '10.254.0.0/24', label: 'user' }],
   });
 }

@@ -3,5 +3,6 @@ import type { ConformanceCase } from '../case.js';
 import { identityCases, poolCases } from './identity.js';
 import { shareCases } from './shares.js';
 import { shareMigrationCases } from './share-migration.js';
+import { shareServerMigrationCases } from './share-server-migration.js';
 
-export const allCases: readonly ConformanceCase[] = [...identityCases, ...poolCases, ...shareCases, ...shareMigrationCases];
+export const allCases: readonly ConformanceCase[] = [...identityCases, ...poolCases, ...shareCases, ...shareMigrationCases, ...shareServerMigrationCases];

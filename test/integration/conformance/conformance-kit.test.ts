@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { runConformance, type ConformanceReport } from '../../../plugins/conformance/kit.js';
 import { referencePlugins } from '../../../plugins/conformance/reference-plugins.js';
+import { shareServerMigrationCases } from '../../../plugins/conformance/cases/share-server-migration.js';
 
 const distRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const brokenDriver = join(distRoot, 'test', 'fixtures', 'conformance', 'broken-driver.js');
@@ -17,14 +18,27 @@ function failures(report: ConformanceReport): string {
   return report.results.filter((r) => r.status === 'failed').map((r) => `${r.suite} › ${r.name}: ${r.message}`).join('\n');
 }
 
+const SHARE_SUITES = ['lifecycle', 'identity', 'pools', 'shares', 'access', 'snapshots', 'connection-info', 'share-migration'];
+/** Suites that must pass for each reference plugin; share-server-migration in full where listed. */
+const EXPECTED_SUITES: Readonly<Record<string, readonly string[]>> = {
+  localfs: SHARE_SUITES,
+  'localfs-dhss': ['lifecycle', 'identity', 'pools', 'share-server-migration'],
+  dummy: [...SHARE_SUITES, 'share-server-migration'],
+};
+
 describe('conformance kit against the reference plugins', () => {
   for (const plugin of referencePlugins) {
-    test(`${plugin.label} passes every case it is subject to, including driver-assisted migration`, async () => {
-      const report = await runConformance({ command: plugin.command, args: plugin.args, config: plugin.config, logger });
+    test(`${plugin.label} passes every case it is subject to, including driver-assisted and share-server migration`, async () => {
+      const report = await runConformance({ command: plugin.command, args: plugin.args, config: plugin.config, suites: plugin.suites, logger });
       assert.equal(report.failed, 0, failures(report));
       const ran = new Set(report.results.filter((r) => r.status === 'passed').map((r) => r.suite));
-      for (const suite of ['lifecycle', 'identity', 'pools', 'shares', 'access', 'snapshots', 'connection-info', 'share-migration']) {
-        assert.ok(ran.has(suite), `suite ${suite} did not run for ${plugin.label}`);
+      const expected = EXPECTED_SUITES[plugin.label];
+      assert.ok(expected !== undefined, `no expectation for reference plugin ${plugin.label}`);
+      for (const suite of expected) assert.ok(ran.has(suite), `suite ${suite} did not run for ${plugin.label}`);
+      if (expected.includes('share-server-migration')) {
+        const serverCases = report.results.filter((r) => r.suite === 'share-server-migration');
+        assert.deepEqual(serverCases.map((r) => r.name), shareServerMigrationCases.map((c) => c.name));
+        assert.ok(serverCases.every((r) => r.status === 'passed'), serverCases.map((r) => `${r.name}: ${r.status} ${r.message ?? ''}`).join('\n'));
       }
     });
   }

@@ -4,11 +4,12 @@ import { parseArgs, UsageError } from '../../../plugins/conformance/args.js';
 import { expandTmp } from '../../../plugins/conformance/kit.js';
 
 describe('conformance arguments', () => {
-  test('no command means both reference plugins', () => {
+  test('no command means the reference plugins', () => {
     const options = parseArgs([]);
     assert.notEqual(options, 'help');
     if (options === 'help') return;
-    assert.deepEqual(options.plugins.map((p) => p.label), ['localfs', 'dummy']);
+    assert.deepEqual(options.plugins.map((p) => p.label), ['localfs', 'localfs-dhss', 'dummy']);
+    assert.deepEqual(options.plugins[1]?.config, { root: '{tmp}/backend', driverHandlesShareServers: true });
   });
 
   test('everything after the options is the plugin command', () => {
