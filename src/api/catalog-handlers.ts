@@ -7,10 +7,10 @@ import type * as pb from '../contract/gen/ferry/admin/v1/catalog.js';
 import type { CatalogServer } from '../contract/gen/ferry/admin/v1/catalog.js';
 import type { Ferry } from '../orchestrator/ferry-api.js';
 import {
-  backendToProto, createShareNetworkRequestFromProto, createShareTypeRequestFromProto, poolToProto, shareNetworkToProto, shareServerToProto,
-  shareTypeToProto,
+  backendToProto, createShareNetworkRequestFromProto, createShareTypeRequestFromProto, poolToProto, shareNetworkToProto, shareTypeToProto,
 } from './convert-catalog.js';
 import { shareServerStatus } from './convert-enums.js';
+import { shareServerToProto } from './convert-share-servers.js';
 import { unary, type CallContext } from './logged-call.js';
 import { optional, required } from './request-errors.js';
 
@@ -44,6 +44,7 @@ export function createCatalogHandlers(ferry: Ferry, logger: Logger): CatalogServ
       await ferry.deleteShareNetwork(required(request.shareNetworkId, 'share_network_id'));
       return {};
     }),
+    // Kept for existing clients; ShareServers.ListShareServers answers the same.
     listShareServers: rpc('ListShareServers', async (request: pb.ListShareServersRequest): Promise<pb.ListShareServersResponse> => {
       const servers = await ferry.listShareServers({
         host: optional(request.host),

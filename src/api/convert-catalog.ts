@@ -1,12 +1,13 @@
 /**
- * Back ends, pools, share types, share networks and share servers: domain records -> admin
- * proto messages, and the Catalog service's create requests -> domain requests.
+ * Back ends, pools, share types and share networks: domain records -> admin proto messages,
+ * and the Catalog service's create requests -> domain requests. Share servers, which Catalog
+ * also lists, are convert-share-servers.ts's.
  */
 import type * as pb from '../contract/gen/ferry/admin/v1/catalog.js';
-import type { NetworkAllocation, Pool, ShareNetwork, ShareNetworkSubnet, ShareServer, ShareType } from '../domain/resources.js';
+import type { Pool, ShareNetwork, ShareNetworkSubnet, ShareType } from '../domain/resources.js';
 import type { BackendView, CreateShareNetworkRequest, CreateShareTypeRequest } from '../orchestrator/ferry-api.js';
 import { stringMap, toTimestamp } from './convert-common.js';
-import { backendState, shareNetworkStatus, shareServerStatus, taskStateToProto } from './convert-enums.js';
+import { backendState, shareNetworkStatus } from './convert-enums.js';
 import { optional, required } from './request-errors.js';
 
 export function backendToProto(backend: BackendView): pb.Backend {
@@ -71,29 +72,6 @@ function subnetToProto(subnet: ShareNetworkSubnet): pb.ShareNetworkSubnet {
     neutronSubnetId: subnet.neutronSubnetId,
     createdAt: toTimestamp(subnet.createdAt),
   };
-}
-
-export function shareServerToProto(server: ShareServer): pb.ShareServer {
-  return {
-    id: server.id,
-    host: server.host,
-    status: shareServerStatus.toProto(server.status),
-    taskState: taskStateToProto(server.taskState),
-    shareNetworkId: server.shareNetworkId,
-    shareNetworkSubnetIds: [...server.shareNetworkSubnetIds],
-    availabilityZone: server.availabilityZone,
-    identifier: server.identifier,
-    backendDetails: stringMap(server.backendDetails),
-    networkAllocations: server.networkAllocations.map(allocationToProto),
-    sourceShareServerId: server.sourceShareServerId ?? '',
-    isAutoDeletable: server.isAutoDeletable,
-    createdAt: toTimestamp(server.createdAt),
-    updatedAt: toTimestamp(server.updatedAt),
-  };
-}
-
-function allocationToProto(allocation: NetworkAllocation): pb.NetworkAllocation {
-  return { ...allocation };
 }
 
 export function createShareTypeRequestFromProto(request: pb.CreateShareTypeRequest): CreateShareTypeRequest {

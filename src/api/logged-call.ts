@@ -71,3 +71,8 @@ function reportError(logger: Logger, method: string, error: unknown) {
   }
   return status;
 }
+
+/** A stream's messages mapped one by one (domain events -> proto messages). */
+export async function* mapAsync<T, U>(source: AsyncIterable<T>, map: (value: T) => U): AsyncIterable<U> {
+  for await (const value of source) yield map(value);
+}

@@ -1,6 +1,6 @@
 /**
  * The admin API's own errors: malformed requests, found before any call into ferry (plus the
- * one lookup the API answers itself, GetMigrationHistory by share).
+ * lookups the API answers itself, GetMigrationHistory by share or share server).
  * INVALID_ARGUMENT in domain ferry.dev with reason MISSING_FIELD or INVALID_FIELD (the
  * catalogue in proto/ferry/admin/v1/errors.proto) and one google.rpc.BadRequest field
  * violation per field, named by its proto (snake_case) path.
@@ -51,4 +51,25 @@ export function noMigration(shareId: string): FerryError {
     metadata: { shareId },
     domain: FERRY_ERROR_DOMAIN,
   });
+}
+
+/** Thrown when ShareServers.GetMigrationHistory names a share server that never migrated. */
+export function noServerMigration(shareServerId: string): FerryError {
+  return new FerryError({
+    code: 'NOT_FOUND',
+    reason: 'MIGRATION_NOT_FOUND',
+    message: `share server ${shareServerId} has never migrated; start one with MigrationStart`,
+    metadata: { shareServerId },
+    domain: FERRY_ERROR_DOMAIN,
+  });
+}
+
+/** WatchMigration's re-read interval bounds, in milliseconds. */
+const DEFAULT_WATCH_INTERVAL_MS = 1000;
+const MIN_WATCH_INTERVAL_MS = 100;
+
+/** A WatchMigration request's interval_ms as the stream uses it: 0 is the default, small values are raised. */
+export function watchIntervalMs(requested: number): number {
+  if (requested < 0) throw invalidField('interval_ms', `${requested} is negative`);
+  return requested === 0 ? DEFAULT_WATCH_INTERVAL_MS : Math.max(MIN_WATCH_INTERVAL_MS, requested);
 }

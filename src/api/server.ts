@@ -1,17 +1,19 @@
 /**
  * registerAdminApi: puts ferry's admin API on a grpc-js server: ferry.admin.v1.Shares,
- * ferry.admin.v1.Catalog, and server reflection (v1 and v1alpha) describing them, the health
+ * ShareServers and Catalog, and server reflection (v1 and v1alpha) describing them, the health
  * service and reflection itself. The caller owns the server (binding, health, shutdown): the
  * daemon adds grpc.health.v1 with grpc-health-check, then calls this.
  */
 import type { Server } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { CatalogService } from '../contract/gen/ferry/admin/v1/catalog.js';
+import { ShareServersService } from '../contract/gen/ferry/admin/v1/share_servers.js';
 import { SharesService } from '../contract/gen/ferry/admin/v1/shares.js';
 import type { Ferry } from '../orchestrator/ferry-api.js';
 import { createCatalogHandlers } from './catalog-handlers.js';
 import { ADMIN_SERVICE_NAMES, HEALTH_SERVICE_NAME, readAdminDescriptorSet } from './descriptor-set.js';
 import { addReflectionService } from './reflection.js';
+import { createShareServersHandlers } from './share-servers-handlers.js';
 import { createSharesHandlers } from './shares-handlers.js';
 
 export interface AdminApiOptions {
@@ -34,6 +36,7 @@ export interface AdminApiOptions {
 export function registerAdminApi(server: Server, ferry: Ferry, options: AdminApiOptions): void {
   const logger = options.logger.child({ component: 'admin-api' });
   server.addService(SharesService, createSharesHandlers(ferry, logger));
+  server.addService(ShareServersService, createShareServersHandlers(ferry, logger));
   server.addService(CatalogService, createCatalogHandlers(ferry, logger));
   addReflectionService(server, {
     descriptorSet: options.descriptorSet ?? readAdminDescriptorSet(),

@@ -14,12 +14,8 @@ import {
   migrationCheckToProto, migrationEventToProto, migrationProgressToProto, migrationStartRequestFromProto,
 } from './convert-migration.js';
 import { accessRuleToProto, createShareRequestFromProto, grantAccessRequestFromProto, shareToProto, snapshotToProto } from './convert-shares.js';
-import { serverStream, unary, type CallContext } from './logged-call.js';
-import { invalidField, missingField, noMigration, optional, required } from './request-errors.js';
-
-/** WatchMigration's re-read interval bounds, in milliseconds. */
-const DEFAULT_WATCH_INTERVAL_MS = 1000;
-const MIN_WATCH_INTERVAL_MS = 100;
+import { mapAsync, serverStream, unary, type CallContext } from './logged-call.js';
+import { invalidField, missingField, noMigration, optional, required, watchIntervalMs } from './request-errors.js';
 
 export function createSharesHandlers(ferry: Ferry, logger: Logger): SharesServer {
   const rpc = <Req, Res>(method: string, run: (request: Req, context: CallContext) => Promise<Res>) => unary(`ferry.admin.v1.Shares/${method}`, logger, run);
@@ -107,8 +103,7 @@ export function createSharesHandlers(ferry: Ferry, logger: Logger): SharesServer
     }),
     watchMigration: serverStream('ferry.admin.v1.Shares/WatchMigration', logger, (request: mig.WatchMigrationRequest, { signal }) => {
       const shareId = required(request.shareId, 'share_id');
-      if (request.intervalMs < 0) throw invalidField('interval_ms', `${request.intervalMs} is negative`);
-      const intervalMs = request.intervalMs === 0 ? DEFAULT_WATCH_INTERVAL_MS : Math.max(MIN_WATCH_INTERVAL_MS, request.intervalMs);
+      const intervalMs = watchIntervalMs(request.intervalMs);
       return mapAsync(ferry.watchMigration(shareId, { signal, intervalMs }), (progress): mig.WatchMigrationResponse => ({ progress: migrationProgressToProto(progress) }));
     }),
   };
@@ -141,8 +136,4 @@ async function migrationIdOf(ferry: Ferry, request: mig.GetMigrationHistoryReque
   const share = await ferry.getShare(request.shareId);
   if (share.migration === null || share.migration.id === '') throw noMigration(share.id);
   return share.migration.id;
-}
-
-async function* mapAsync<T, U>(source: AsyncIterable<T>, map: (value: T) => U): AsyncIterable<U> {
-  for await (const value of source) yield map(value);
 }

@@ -436,12 +436,165 @@ export const secretFields: Readonly<Record<string, MessageSecrets>> = {
       "backendDetails": "ferry.admin.v1.ShareServer.BackendDetailsEntry",
       "networkAllocations": "ferry.admin.v1.NetworkAllocation",
       "createdAt": "google.protobuf.Timestamp",
-      "updatedAt": "google.protobuf.Timestamp"
+      "updatedAt": "google.protobuf.Timestamp",
+      "migration": "ferry.admin.v1.ShareServerMigration"
     }
   },
   "ferry.admin.v1.ShareServer.BackendDetailsEntry": {
     "secret": [],
     "nested": {}
+  },
+  "ferry.admin.v1.ShareServerMigration": {
+    "secret": [],
+    "nested": {
+      "request": "ferry.admin.v1.ShareServerMigrationParameters",
+      "capabilities": "ferry.admin.v1.ShareServerMigrationCapabilities",
+      "createdAt": "google.protobuf.Timestamp",
+      "updatedAt": "google.protobuf.Timestamp",
+      "finishedAt": "google.protobuf.Timestamp"
+    }
+  },
+  "ferry.admin.v1.ShareServerMigrationBlocker": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.admin.v1.ShareServerMigrationCapabilities": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.admin.v1.ShareServerMigrationParameters": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.admin.v1.ShareServerMigrationProgress": {
+    "secret": [],
+    "nested": {
+      "details": "ferry.admin.v1.ShareServerMigrationProgress.DetailsEntry"
+    }
+  },
+  "ferry.admin.v1.ShareServerMigrationProgress.DetailsEntry": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.admin.v1.ShareServersGetMigrationHistoryRequest": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.admin.v1.ShareServersGetMigrationHistoryResponse": {
+    "secret": [],
+    "nested": {
+      "events": "ferry.admin.v1.MigrationEvent"
+    }
+  },
+  "ferry.admin.v1.ShareServersGetShareServerRequest": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.admin.v1.ShareServersGetShareServerResponse": {
+    "secret": [],
+    "nested": {
+      "shareServer": "ferry.admin.v1.ShareServer"
+    }
+  },
+  "ferry.admin.v1.ShareServersListShareServersRequest": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.admin.v1.ShareServersListShareServersResponse": {
+    "secret": [],
+    "nested": {
+      "shareServers": "ferry.admin.v1.ShareServer"
+    }
+  },
+  "ferry.admin.v1.ShareServersMigrationCancelRequest": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.admin.v1.ShareServersMigrationCancelResponse": {
+    "secret": [],
+    "nested": {
+      "shareServer": "ferry.admin.v1.ShareServer"
+    }
+  },
+  "ferry.admin.v1.ShareServersMigrationCheckRequest": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.admin.v1.ShareServersMigrationCheckResponse": {
+    "secret": [],
+    "nested": {
+      "requestedCapabilities": "ferry.admin.v1.ShareServersMigrationCheckResponse.RequestedCapabilities",
+      "supportedCapabilities": "ferry.admin.v1.ShareServersMigrationCheckResponse.SupportedCapabilities",
+      "blockers": "ferry.admin.v1.ShareServerMigrationBlocker"
+    }
+  },
+  "ferry.admin.v1.ShareServersMigrationCheckResponse.RequestedCapabilities": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.admin.v1.ShareServersMigrationCheckResponse.SupportedCapabilities": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.admin.v1.ShareServersMigrationCompleteRequest": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.admin.v1.ShareServersMigrationCompleteResponse": {
+    "secret": [],
+    "nested": {
+      "shareServer": "ferry.admin.v1.ShareServer"
+    }
+  },
+  "ferry.admin.v1.ShareServersMigrationGetProgressRequest": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.admin.v1.ShareServersMigrationGetProgressResponse": {
+    "secret": [],
+    "nested": {
+      "progress": "ferry.admin.v1.ShareServerMigrationProgress"
+    }
+  },
+  "ferry.admin.v1.ShareServersMigrationStartRequest": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.admin.v1.ShareServersMigrationStartResponse": {
+    "secret": [],
+    "nested": {
+      "shareServer": "ferry.admin.v1.ShareServer"
+    }
+  },
+  "ferry.admin.v1.ShareServersResetStatusRequest": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.admin.v1.ShareServersResetStatusResponse": {
+    "secret": [],
+    "nested": {
+      "shareServer": "ferry.admin.v1.ShareServer"
+    }
+  },
+  "ferry.admin.v1.ShareServersResetTaskStateRequest": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.admin.v1.ShareServersResetTaskStateResponse": {
+    "secret": [],
+    "nested": {
+      "shareServer": "ferry.admin.v1.ShareServer"
+    }
+  },
+  "ferry.admin.v1.ShareServersWatchMigrationRequest": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.admin.v1.ShareServersWatchMigrationResponse": {
+    "secret": [],
+    "nested": {
+      "progress": "ferry.admin.v1.ShareServerMigrationProgress"
+    }
   },
   "ferry.admin.v1.ShareType": {
     "secret": [],

@@ -5,11 +5,13 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { SharesService } from '../../../src/contract/gen/ferry/admin/v1/shares.js';
 import { CatalogService } from '../../../src/contract/gen/ferry/admin/v1/catalog.js';
+import { ShareServersService } from '../../../src/contract/gen/ferry/admin/v1/share_servers.js';
 import { ErrorInfo } from '../../../src/contract/gen/google/rpc/error_details.js';
 import { bufCurl, bufCurlError, bufCurlJson, startAdminServer } from './admin-server.js';
 
 const SERVICES = [
   'ferry.admin.v1.Catalog',
+  'ferry.admin.v1.ShareServers',
   'ferry.admin.v1.Shares',
   'grpc.health.v1.Health',
   'grpc.reflection.v1.ServerReflection',
@@ -34,6 +36,7 @@ describe('server reflection through buf curl', () => {
         assert.equal(result.exitCode, 0, result.stderr);
         const expected = [
           ...Object.values(SharesService).map((method) => method.path.slice(1)),
+          ...Object.values(ShareServersService).map((method) => method.path.slice(1)),
           ...Object.values(CatalogService).map((method) => method.path.slice(1)),
           'grpc.health.v1.Health/Check', 'grpc.health.v1.Health/List', 'grpc.health.v1.Health/Watch',
           'grpc.reflection.v1.ServerReflection/ServerReflectionInfo', 'grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo',
@@ -63,6 +66,14 @@ describe('server reflection through buf curl', () => {
       assert.ok(info, 'ErrorInfo detail present');
       // buf curl prints details it cannot decode itself as base64; decode it here.
       assert.deepEqual(ErrorInfo.decode(Buffer.from(info.value, 'base64')), { reason: 'SHARE_NOT_FOUND', domain: 'ferry.dev', metadata: { shareId: 'no-such-share' } });
+    });
+
+    await t.test('ShareServers answers by reflection, its errors with their ErrorInfo reason', async () => {
+      assert.deepEqual(await bufCurlJson(address, 'ferry.admin.v1.ShareServers/ListShareServers', { status: 'SHARE_SERVER_STATUS_ACTIVE' }), {});
+      const error = await bufCurlError(address, 'ferry.admin.v1.ShareServers/MigrationStart', { share_server_id: 'no-such-server', host: 'ferry@dummy', writable: false });
+      assert.equal(error.code, 'not_found', 'an unknown server is reported before the missing flags, as in Manila');
+      const info = error.details?.find((detail) => detail.type === 'google.rpc.ErrorInfo');
+      assert.equal(info && ErrorInfo.decode(Buffer.from(info.value, 'base64')).reason, 'SHARE_SERVER_NOT_FOUND');
     });
 
     await t.test('a request field named by its proto name reaches the server (optional bools included)', async () => {

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CreateShareNetworkRequest, CreateShareTypeRequest } from '../../../src/contract/gen/ferry/admin/v1/catalog.js';
-import { BackendState, ShareServerStatus, TaskState } from '../../../src/contract/gen/ferry/admin/v1/enums.js';
-import { backendToProto, createShareNetworkRequestFromProto, createShareTypeRequestFromProto, shareServerToProto } from '../../../src/api/convert-catalog.js';
+import { BackendState } from '../../../src/contract/gen/ferry/admin/v1/enums.js';
+import { backendToProto, createShareNetworkRequestFromProto, createShareTypeRequestFromProto } from '../../../src/api/convert-catalog.js';
 import { FerryError } from '../../../src/domain/errors.js';
-import type { ShareServer } from '../../../src/domain/resources.js';
 import { T1 } from './sample-records.js';
 
 describe('convert-catalog', () => {
@@ -18,19 +17,6 @@ describe('convert-catalog', () => {
     assert.equal(message.pid, 0);
     assert.equal(message.restarts, 2);
     assert.ok(!JSON.stringify(message).includes('hunter2'));
-  });
-
-  it('shows a share server with its task_state and allocations', () => {
-    const server: ShareServer = {
-      id: 'srv', host: 'n@b', status: 'server_migrating', taskState: 'migration_driver_phase1_done', shareNetworkId: 'net', shareNetworkSubnetIds: ['sub'],
-      availabilityZone: 'nova', identifier: 'x', backendDetails: {}, sourceShareServerId: null, isAutoDeletable: true, createdAt: T1, updatedAt: T1,
-      networkAllocations: [{ id: 'a', shareNetworkSubnetId: 'sub', ipAddress: '10.0.0.9', ipVersion: 4, cidr: '10.0.0.0/24', gateway: '', mtu: 1500, networkType: 'flat', segmentationId: 0, macAddress: '', label: 'user' }],
-    };
-    const message = shareServerToProto(server);
-    assert.equal(message.status, ShareServerStatus.SHARE_SERVER_STATUS_SERVER_MIGRATING);
-    assert.equal(message.taskState, TaskState.TASK_STATE_MIGRATION_DRIVER_PHASE1_DONE);
-    assert.equal(message.sourceShareServerId, '');
-    assert.equal(message.networkAllocations[0]?.ipAddress, '10.0.0.9');
   });
 
   it('keeps is_public unset when not given (Manila defaults it to true)', () => {

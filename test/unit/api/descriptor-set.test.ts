@@ -7,6 +7,7 @@ import { fromBinary } from '@bufbuild/protobuf';
 import { FileDescriptorSetSchema } from '@bufbuild/protobuf/wkt';
 import { readAdminDescriptorSet } from '../../../src/api/descriptor-set.js';
 import { CatalogService } from '../../../src/contract/gen/ferry/admin/v1/catalog.js';
+import { ShareServersService } from '../../../src/contract/gen/ferry/admin/v1/share_servers.js';
 import { SharesService } from '../../../src/contract/gen/ferry/admin/v1/shares.js';
 
 const set = fromBinary(FileDescriptorSetSchema, readAdminDescriptorSet());
@@ -23,10 +24,12 @@ function methodsOf(fullName: string): string[] {
 }
 
 describe('the committed admin descriptor set', () => {
-  it('describes Shares and Catalog with exactly the methods the server registers', () => {
+  it('describes Shares, ShareServers and Catalog with exactly the methods the server registers', () => {
     assert.deepEqual(methodsOf('ferry.admin.v1.Shares'), Object.values(SharesService).map((method) => method.path).sort());
+    assert.deepEqual(methodsOf('ferry.admin.v1.ShareServers'), Object.values(ShareServersService).map((method) => method.path).sort());
     assert.deepEqual(methodsOf('ferry.admin.v1.Catalog'), Object.values(CatalogService).map((method) => method.path).sort());
     assert.equal(methodsOf('ferry.admin.v1.Shares').length, 21);
+    assert.equal(methodsOf('ferry.admin.v1.ShareServers').length, 11);
   });
 
   it('describes health and both reflection versions', () => {
@@ -49,5 +52,8 @@ describe('the committed admin descriptor set', () => {
     const comments = (shares?.sourceCodeInfo?.location ?? []).flatMap((location) => [location.leadingComments, ...location.leadingDetachedComments]).join('\n');
     assert.match(comments, /Shares, their access rules and snapshots, and share migration/);
     assert.match(comments, /Share migration lifecycle/);
+    const servers = files.get('ferry/admin/v1/share_servers.proto');
+    const serverComments = (servers?.sourceCodeInfo?.location ?? []).flatMap((location) => [location.leadingComments, ...location.leadingDetachedComments]).join('\n');
+    assert.match(serverComments, /Share server migration lifecycle/);
   });
 });

@@ -66,8 +66,10 @@ describe('reflection answers', () => {
     const sent = new Set<string>();
     const first = fileNames(ask({ $case: 'fileContainingSymbol', value: 'ferry.admin.v1.Shares' }, sent));
     assert.ok(first.includes('google/protobuf/timestamp.proto'));
-    const second = fileNames(ask({ $case: 'fileContainingSymbol', value: 'ferry.admin.v1.Catalog' }, sent));
-    assert.deepEqual(second, ['ferry/admin/v1/catalog.proto'], 'its imports went out with the first answer');
+    const second = fileNames(ask({ $case: 'fileContainingSymbol', value: 'ferry.admin.v1.ShareServers' }, sent));
+    assert.ok(second.includes('ferry/admin/v1/catalog.proto') && !second.includes('google/protobuf/timestamp.proto'), 'only the imports not sent yet');
+    const third = fileNames(ask({ $case: 'fileContainingSymbol', value: 'ferry.admin.v1.Catalog' }, sent));
+    assert.deepEqual(third, ['ferry/admin/v1/catalog.proto'], 'sent again when asked for; its imports went out with the earlier answers');
     assert.deepEqual(fileNames(ask({ $case: 'fileByFilename', value: 'ferry/admin/v1/shares.proto' }, sent)), ['ferry/admin/v1/shares.proto']);
     const fresh = fileNames(ask({ $case: 'fileByFilename', value: 'ferry/admin/v1/catalog.proto' }));
     assert.ok(fresh.includes('google/protobuf/timestamp.proto'), 'a new stream gets the dependencies again');

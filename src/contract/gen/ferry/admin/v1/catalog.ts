@@ -33,6 +33,7 @@ import {
   taskStateFromJSON,
   taskStateToJSON,
 } from "./enums.js";
+import { ShareServerMigration } from "./share_server.js";
 
 export const protobufPackage = "ferry.admin.v1";
 
@@ -331,7 +332,13 @@ export interface ShareServer {
   availabilityZone: string;
   /** The back end's id of the server. Empty: not set up on the back end. */
   identifier: string;
-  /** Plugin-defined key/values about the server. */
+  /**
+   * Never filled. The driver contract marks a server's backend details secret (they often
+   * hold the server's admin credentials), and ferry never shows secrets; their names are in
+   * backend_detail_keys.
+   *
+   * @deprecated
+   */
   backendDetails: { [key: string]: string };
   /** Its network addresses. */
   networkAllocations: NetworkAllocation[];
@@ -344,7 +351,25 @@ export interface ShareServer {
     | Timestamp
     | undefined;
   /** When its record last changed. */
-  updatedAt: Timestamp | undefined;
+  updatedAt:
+    | Timestamp
+    | undefined;
+  /** The shares whose instances live on this server, ordered by their instances' creation. */
+  shareIds: string[];
+  /** The share instances that live on this server. */
+  shareInstanceIds: string[];
+  /**
+   * The latest migration this server took part in, as source or destination (see
+   * ShareServers). Not set: it never migrated.
+   */
+  migration:
+    | ShareServerMigration
+    | undefined;
+  /**
+   * The names of the back end's details about the server (sorted), without their values,
+   * which are secrets. Empty: the plugin stored none.
+   */
+  backendDetailKeys: string[];
 }
 
 export interface ShareServer_BackendDetailsEntry {
@@ -3258,6 +3283,10 @@ function createBaseShareServer(): ShareServer {
     isAutoDeletable: false,
     createdAt: undefined,
     updatedAt: undefined,
+    shareIds: [],
+    shareInstanceIds: [],
+    migration: undefined,
+    backendDetailKeys: [],
   };
 }
 
@@ -3304,6 +3333,18 @@ export const ShareServer: MessageFns<ShareServer> = {
     }
     if (message.updatedAt !== undefined) {
       Timestamp.encode(message.updatedAt, writer.uint32(114).fork()).join();
+    }
+    for (const v of message.shareIds) {
+      writer.uint32(122).string(v!);
+    }
+    for (const v of message.shareInstanceIds) {
+      writer.uint32(130).string(v!);
+    }
+    if (message.migration !== undefined) {
+      ShareServerMigration.encode(message.migration, writer.uint32(138).fork()).join();
+    }
+    for (const v of message.backendDetailKeys) {
+      writer.uint32(146).string(v!);
     }
     return writer;
   },
@@ -3436,6 +3477,38 @@ export const ShareServer: MessageFns<ShareServer> = {
             message.updatedAt = Timestamp.decode(reader, reader.uint32());
             continue;
           }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.shareIds.push(reader.string());
+            continue;
+          }
+          case 16: {
+            if (tag !== 130) {
+              break;
+            }
+
+            message.shareInstanceIds.push(reader.string());
+            continue;
+          }
+          case 17: {
+            if (tag !== 138) {
+              break;
+            }
+
+            message.migration = ShareServerMigration.decode(reader, reader.uint32());
+            continue;
+          }
+          case 18: {
+            if (tag !== 146) {
+              break;
+            }
+
+            message.backendDetailKeys.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3526,6 +3599,22 @@ export const ShareServer: MessageFns<ShareServer> = {
         : isSet(object.updated_at)
         ? fromJsonTimestamp(object.updated_at)
         : undefined,
+      shareIds: globalThis.Array.isArray(object?.shareIds)
+        ? object.shareIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.share_ids)
+        ? object.share_ids.map((e: any) => globalThis.String(e))
+        : [],
+      shareInstanceIds: globalThis.Array.isArray(object?.shareInstanceIds)
+        ? object.shareInstanceIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.share_instance_ids)
+        ? object.share_instance_ids.map((e: any) => globalThis.String(e))
+        : [],
+      migration: isSet(object.migration) ? ShareServerMigration.fromJSON(object.migration) : undefined,
+      backendDetailKeys: globalThis.Array.isArray(object?.backendDetailKeys)
+        ? object.backendDetailKeys.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.backend_detail_keys)
+        ? object.backend_detail_keys.map((e: any) => globalThis.String(e))
+        : [],
     };
   },
 
@@ -3579,6 +3668,18 @@ export const ShareServer: MessageFns<ShareServer> = {
     if (message.updatedAt !== undefined) {
       obj.updatedAt = fromTimestamp(message.updatedAt).toISOString();
     }
+    if (message.shareIds?.length) {
+      obj.shareIds = message.shareIds;
+    }
+    if (message.shareInstanceIds?.length) {
+      obj.shareInstanceIds = message.shareInstanceIds;
+    }
+    if (message.migration !== undefined) {
+      obj.migration = ShareServerMigration.toJSON(message.migration);
+    }
+    if (message.backendDetailKeys?.length) {
+      obj.backendDetailKeys = message.backendDetailKeys;
+    }
     return obj;
   },
 
@@ -3613,6 +3714,12 @@ export const ShareServer: MessageFns<ShareServer> = {
     message.updatedAt = (object.updatedAt !== undefined && object.updatedAt !== null)
       ? Timestamp.fromPartial(object.updatedAt)
       : undefined;
+    message.shareIds = object.shareIds?.map((e) => e) || [];
+    message.shareInstanceIds = object.shareInstanceIds?.map((e) => e) || [];
+    message.migration = (object.migration !== undefined && object.migration !== null)
+      ? ShareServerMigration.fromPartial(object.migration)
+      : undefined;
+    message.backendDetailKeys = object.backendDetailKeys?.map((e) => e) || [];
     return message;
   },
 };
@@ -4025,7 +4132,9 @@ export const CatalogService = {
   },
   /**
    * Lists share servers (back ends with driver_handles_share_servers = true), optionally
-   * filtered. Read-only.
+   * filtered. Read-only. Kept for existing clients: ShareServers.ListShareServers is the one
+   * to use (same filters, same servers, the same ShareServer messages, beside the server
+   * migration RPCs).
    *
    * | Condition                          | gRPC code        | Reason        |
    * |------------------------------------|------------------|---------------|
@@ -4108,7 +4217,9 @@ export interface CatalogServer extends UntypedServiceImplementation {
   deleteShareNetwork: handleUnaryCall<DeleteShareNetworkRequest, DeleteShareNetworkResponse>;
   /**
    * Lists share servers (back ends with driver_handles_share_servers = true), optionally
-   * filtered. Read-only.
+   * filtered. Read-only. Kept for existing clients: ShareServers.ListShareServers is the one
+   * to use (same filters, same servers, the same ShareServer messages, beside the server
+   * migration RPCs).
    *
    * | Condition                          | gRPC code        | Reason        |
    * |------------------------------------|------------------|---------------|
@@ -4293,7 +4404,9 @@ export interface CatalogClient extends Client {
   ): ClientUnaryCall;
   /**
    * Lists share servers (back ends with driver_handles_share_servers = true), optionally
-   * filtered. Read-only.
+   * filtered. Read-only. Kept for existing clients: ShareServers.ListShareServers is the one
+   * to use (same filters, same servers, the same ShareServer messages, beside the server
+   * migration RPCs).
    *
    * | Condition                          | gRPC code        | Reason        |
    * |------------------------------------|------------------|---------------|
