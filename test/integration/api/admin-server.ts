@@ -1,7 +1,8 @@
 /**
  * Serves the admin API the way the daemon does, on a real loopback socket: grpc.health.v1
  * (grpc-health-check) plus registerAdminApi over a real ferry (createFerry with real localfs
- * and dummy plugin processes, through test/helpers/ferry-harness.ts). Closed by `t.after`.
+ * and dummy plugin processes, through test/helpers/ferry-harness.ts, or any TestFerry the test
+ * started). Closed by `t.after`.
  * Also runs the real `buf curl` from node_modules against it.
  */
 import { execFile } from 'node:child_process';
@@ -18,7 +19,11 @@ export interface AdminServer extends TestFerry {
 }
 
 export async function startAdminServer(t: { after(fn: () => unknown): void }): Promise<AdminServer> {
-  const testFerry = await startTestFerry(t);
+  return serveAdminApi(t, await startTestFerry(t));
+}
+
+/** Serves the admin API over a ferry the test started itself (e.g. startMigrationFerry's dummies). */
+export async function serveAdminApi<F extends TestFerry>(t: { after(fn: () => unknown): void }, testFerry: F): Promise<F & AdminServer> {
   const server = new Server();
   const health = new HealthImplementation({ '': 'SERVING' });
   health.addToServer(server);

@@ -1,11 +1,13 @@
 // The admin API as an operator uses it: the real `buf curl` with nothing but server reflection,
-// against a real ferry with real localfs and dummy plugin processes. Every RPC of both
-// services is called, and a whole host-assisted migration is driven, watched and verified.
+// against a real ferry with real localfs and dummy plugin processes. Every RPC of the three
+// services is called, a whole host-assisted migration is driven, watched and verified, and so
+// is a share server migration between two dummy back ends that handle share servers.
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { bufCurl, bufCurlError, bufCurlJson, startAdminServer } from './admin-server.js';
+import { startMigrationFerry } from '../../helpers/migration-harness.js';
+import { bufCurl, bufCurlError, bufCurlJson, serveAdminApi, startAdminServer } from './admin-server.js';
 
 interface ShareJson {
   id: string;
@@ -104,6 +106,65 @@ describe('buf curl walkthrough', () => {
     assert.equal(readFileSync(join(after.exportLocations![0]!.path, 'hello.txt'), 'utf8'), 'hello from the source');
   });
 });
+
+describe('buf curl walkthrough: share servers', () => {
+  it('calls every ShareServers RPC and migrates a share server with two shares from dummy1 to dummy2', async (t) => {
+    const { address } = await serveAdminApi(t, await startMigrationFerry(t, { shareServers: ['dummy1', 'dummy2'] }));
+    const curl = <T>(method: string, body: unknown = {}) => bufCurlJson<T>(address, method, body);
+
+    // A share type whose shares live on share servers, a network, two shares: one server.
+    await curl('ferry.admin.v1.Catalog/CreateShareType', { name: 'servers', extra_specs: { driver_handles_share_servers: 'true' } });
+    const { shareNetwork } = await curl<{ shareNetwork: { id: string } }>('ferry.admin.v1.Catalog/CreateShareNetwork', { name: 'n1', subnets: [{ neutron_net_id: 'net', neutron_subnet_id: 'sub' }] });
+    const shareIds: string[] = [];
+    for (const name of ['a', 'b']) {
+      const { share } = await curl<{ share: ShareJson & { shareServerId: string } }>('ferry.admin.v1.Shares/CreateShare', { name, share_proto: 'NFS', size_gib: 1, share_type: 'servers', share_network_id: shareNetwork.id, host: 'ferry@dummy1#alpha' });
+      shareIds.push(share.id);
+    }
+    const { shareServers } = await curl<{ shareServers: ServerJson[] }>('ferry.admin.v1.ShareServers/ListShareServers', { host: 'ferry@dummy1' });
+    assert.equal(shareServers.length, 1);
+    const server = shareServers[0]!;
+    assert.deepEqual([server.status, server.shareIds], ['SHARE_SERVER_STATUS_ACTIVE', shareIds]);
+    assert.deepEqual((await curl<{ shareServer: ServerJson }>('ferry.admin.v1.ShareServers/GetShareServer', { share_server_id: server.id })).shareServer, server);
+
+    const request = { share_server_id: server.id, host: 'ferry@dummy2', writable: false, nondisruptive: false, preserve_snapshots: false };
+    const check = await curl<{ compatible?: boolean; supportedCapabilities: { migrationCancel?: boolean } }>('ferry.admin.v1.ShareServers/MigrationCheck', request);
+    assert.deepEqual([check.compatible, check.supportedCapabilities.migrationCancel], [true, true]);
+    const started = await curl<{ migrationId: string; shareServer: ServerJson }>('ferry.admin.v1.ShareServers/MigrationStart', request);
+    assert.equal(started.shareServer.taskState, 'TASK_STATE_MIGRATION_STARTING');
+    const phase1 = await bufCurl(address, '/ferry.admin.v1.ShareServers/WatchMigration', ['-d', JSON.stringify({ share_server_id: server.id, interval_ms: 100 })]);
+    assert.equal(phase1.exitCode, 0, phase1.stderr);
+    assert.equal(lastTaskState(phase1.stdout), 'TASK_STATE_MIGRATION_DRIVER_PHASE1_DONE');
+    const progress = await curl<{ progress: { totalProgress: number; destinationShareServerId: string } }>('ferry.admin.v1.ShareServers/MigrationGetProgress', { share_server_id: server.id });
+    assert.equal(progress.progress.totalProgress, 100);
+
+    const completed = await curl<{ destinationShareServerId: string }>('ferry.admin.v1.ShareServers/MigrationComplete', { share_server_id: server.id });
+    assert.equal(completed.destinationShareServerId, progress.progress.destinationShareServerId);
+    const phase2 = await bufCurl(address, '/ferry.admin.v1.ShareServers/WatchMigration', ['-d', JSON.stringify({ share_server_id: server.id })]);
+    assert.equal(lastTaskState(phase2.stdout), 'TASK_STATE_MIGRATION_SUCCESS');
+    const history = await curl<{ migrationId: string; events: { taskState: string }[] }>('ferry.admin.v1.ShareServers/GetMigrationHistory', { share_server_id: server.id });
+    assert.deepEqual([history.migrationId, history.events.at(-1)?.taskState], [started.migrationId, 'TASK_STATE_MIGRATION_SUCCESS']);
+
+    const destination = (await curl<{ shareServer: ServerJson }>('ferry.admin.v1.ShareServers/GetShareServer', { share_server_id: completed.destinationShareServerId })).shareServer;
+    assert.deepEqual([destination.host, destination.status, destination.shareIds], ['ferry@dummy2', 'SHARE_SERVER_STATUS_ACTIVE', shareIds]);
+    for (const shareId of shareIds) assert.equal((await curl<{ share: ShareJson }>('ferry.admin.v1.Shares/GetShare', { share_id: shareId })).share.host, 'ferry@dummy2#alpha');
+    assert.equal((await bufCurlError(address, 'ferry.admin.v1.ShareServers/GetShareServer', { share_server_id: server.id })).code, 'not_found', 'the source is deleted');
+    assert.equal((await bufCurlError(address, 'ferry.admin.v1.ShareServers/MigrationCancel', { share_server_id: server.id })).code, 'not_found');
+
+    // The repair tools, by enum name; UNSPECIFIED clears the task_state.
+    const reset = await curl<{ shareServer: ServerJson }>('ferry.admin.v1.ShareServers/ResetTaskState', { share_server_id: destination.id, task_state: 'TASK_STATE_UNSPECIFIED' });
+    assert.equal(reset.shareServer.taskState, undefined);
+    const status = await curl<{ shareServer: ServerJson }>('ferry.admin.v1.ShareServers/ResetStatus', { share_server_id: destination.id, status: 'SHARE_SERVER_STATUS_ERROR' });
+    assert.equal(status.shareServer.status, 'SHARE_SERVER_STATUS_ERROR');
+  });
+});
+
+interface ServerJson {
+  id: string;
+  host: string;
+  status: string;
+  taskState?: string;
+  shareIds?: string[];
+}
 
 /** Follows WatchMigration (which ends at a resting state) until the share rests in one of `states`. */
 async function waitForTaskState(address: string, shareId: string, states: readonly string[]): Promise<void> {

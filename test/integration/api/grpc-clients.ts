@@ -5,18 +5,21 @@
  */
 import { credentials, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
 import { CatalogClient } from '../../../src/contract/gen/ferry/admin/v1/catalog.js';
+import { ShareServersClient } from '../../../src/contract/gen/ferry/admin/v1/share_servers.js';
 import { SharesClient } from '../../../src/contract/gen/ferry/admin/v1/shares.js';
 import { fromGrpcError } from '../../../src/contract/status.js';
 import { FerryError } from '../../../src/domain/errors.js';
 
-export function adminClients(t: { after(fn: () => unknown): void }, address: string): { shares: SharesClient; catalog: CatalogClient } {
+export function adminClients(t: { after(fn: () => unknown): void }, address: string): { shares: SharesClient; shareServers: ShareServersClient; catalog: CatalogClient } {
   const shares = new SharesClient(address, credentials.createInsecure());
+  const shareServers = new ShareServersClient(address, credentials.createInsecure());
   const catalog = new CatalogClient(address, credentials.createInsecure());
   t.after(() => {
     shares.close();
+    shareServers.close();
     catalog.close();
   });
-  return { shares, catalog };
+  return { shares, shareServers, catalog };
 }
 
 export function call<Res>(invoke: (callback: (error: ServiceError | null, response: Res) => void) => unknown): Promise<Res> {
