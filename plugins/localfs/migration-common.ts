@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import { createKeyedOperations } from '../sdk/index.js';
 import type { LocalFsBackend } from './backend.js';
-import { FailedPreconditionError, InternalError, MissingFieldError, NotFoundError } from '../../src/domain/errors.js';
+import { AlreadyExistsError, FailedPreconditionError, InternalError, MissingFieldError, NotFoundError } from '../../src/domain/errors.js';
 import type { CopyPhase, TreeCopier, TreeCopyJob } from './copier.js';
 import { apparentBytes } from './disk.js';
 import { checkName } from './layout.js';
@@ -266,6 +266,8 @@ export class BackgroundCopies {
 
 /** What both kinds of migration record say about phase 1. */
 export interface PhaseOneRecord extends MigrationRecordBase {
+  /** Identifies Start's arguments; a replay with others is ALREADY_EXISTS. */
+  readonly fingerprint: string;
   readonly phase: MigrationPhase;
   readonly phase1Attempts: number;
   readonly phase1?: CopySummary;
@@ -358,6 +360,17 @@ export abstract class PhaseOneMigrations<R extends PhaseOneRecord> {
 
   /** UNAVAILABLE (PEER_UNAVAILABLE) when the other back end's root cannot be reached. */
   protected abstract requirePeer(record: R): Promise<void>;
+
+  /**
+   * Start of an id that has a record: other arguments are ALREADY_EXISTS, a finished one
+   * MIGRATION_WRONG_PHASE; otherwise a replay, which only restarts a copy that is not running.
+   */
+  protected async replayStart(existing: R, fingerprint: string, call: string): Promise<void> {
+    const { migrationId } = existing;
+    if (existing.fingerprint !== fingerprint) throw new AlreadyExistsError(`${this.kind} ${migrationId} was started with other arguments`, { migrationId });
+    if (existing.phase === 'completed' || existing.phase === 'cancelled') throw wrongPhase(migrationId, existing.phase, call);
+    if (existing.phase === 'copying' && !this.copies.has(migrationId)) await this.startPhase1(existing);
+  }
 
   /** Continue: see continueAnswer; a copy that is not running (it failed to start) is started again. */
   protected continuePhase1(rawId: string, call: string): Promise<boolean> {

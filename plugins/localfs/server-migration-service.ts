@@ -105,9 +105,7 @@ export class ServerMigrationService extends PhaseOneMigrations<ServerMigrationRe
     return this.ops.run(migrationId, async () => {
       const existing = await this.records.read(migrationId);
       if (existing !== undefined) {
-        if (existing.fingerprint !== fingerprint) throw new AlreadyExistsError(`server migration ${migrationId} was started with other arguments`, { migrationId });
-        if (existing.phase === 'completed' || existing.phase === 'cancelled') throw wrongPhase(migrationId, existing.phase, 'ShareServerMigrationStart');
-        if (existing.phase === 'copying' && !this.copies.has(migrationId)) await this.startPhase1(existing);
+        await this.replayStart(existing, fingerprint, 'ShareServerMigrationStart');
         return {};
       }
       await b.requireServer(destinationServerId);

@@ -105,9 +105,7 @@ export class ShareMigrationService extends PhaseOneMigrations<MigrationRecord> {
     return this.ops.run(migrationId, async () => {
       const existing = await this.records.read(migrationId);
       if (existing !== undefined) {
-        if (existing.fingerprint !== fingerprint) throw new AlreadyExistsError(`migration ${migrationId} was started with other arguments`, { migrationId });
-        if (existing.phase === 'completed' || existing.phase === 'cancelled') throw wrongPhase(migrationId, existing.phase, 'MigrationStart');
-        if (existing.phase === 'copying' && !this.copies.has(migrationId)) await this.startPhase1(existing);
+        await this.replayStart(existing, fingerprint, 'MigrationStart');
         return {};
       }
       const sourceRecord = await b.requireInstance('source_share_instance', req.sourceShareInstance);
