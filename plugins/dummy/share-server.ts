@@ -128,7 +128,7 @@ export function createShareServerHandlers(backend: DummyBackend): ServiceHandler
         const shareUpdates: ShareServerMigrationCompleteResponse['shareUpdates'] = {};
         for (const si of request.shareInstances) {
           const exportLocations = [{ path: fakeSharePath(si.shareInstanceId), isAdminOnly: false, metadata: {} }];
-          shareUpdates[si.shareInstanceId] = { exportLocations, poolName };
+          shareUpdates[si.shareInstanceId] = { exportLocations, poolName, providerLocation: `dummy://share/${si.shareInstanceId}`, backendDetails: {} };
           const known = state.data.shares[si.shareInstanceId];
           state.data.shares[si.shareInstanceId] = {
             shareInstanceId: si.shareInstanceId,

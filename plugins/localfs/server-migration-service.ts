@@ -63,7 +63,7 @@ import { READ_ONLY_ENFORCEMENTS, type ReadOnlyEnforcement } from './config.js';
 import { copyIntoPlace, copyRootMetadata, partialOf, placePartial } from './copier.js';
 import { fileSystemBytes, GIB, usedBytes } from './disk.js';
 import { PLUGIN_NAME } from './identity.js';
-import { checkName, exportPath, serverMigrationsDir, shareDataDir, snapshotDataDir, snapshotDir } from './layout.js';
+import { checkName, exportPath, serverMigrationsDir, shareDataDir, shareDir, snapshotDataDir, snapshotDir } from './layout.js';
 import type { InstanceRecord, ServerCompleteResult, ServerMigrationRecord } from './metadata-store.js';
 import { fingerprintOf, isDirectory, migrationIdOf, PhaseOneMigrations, wrongPhase, type CopyStep } from './migration-common.js';
 import type { ServerLeftovers } from './share-server-service.js';
@@ -152,7 +152,7 @@ export class ServerMigrationService extends PhaseOneMigrations<ServerMigrationRe
     if (req.newNetworkInfo.length === 0) throw new MissingFieldError('new_network_info');
     return this.ops.run(migrationId, async () => {
       let record = await this.records.require(migrationId);
-      if (record.phase === 'completed') return completeResponse(record.result!);
+      if (record.phase === 'completed') return completeResponse(this.backend.root, record.result!);
       if (record.phase !== 'phase1_done' && record.phase !== 'completing') throw wrongPhase(migrationId, record.phase, 'ShareServerMigrationComplete');
       const source = this.sourceOf(record);
       if (record.result === undefined) {
@@ -182,7 +182,7 @@ export class ServerMigrationService extends PhaseOneMigrations<ServerMigrationRe
       record = await this.records.update(record, { phase: 'completed' });
       await rm(this.records.workDir(migrationId), { recursive: true, force: true });
       ctx.logger.info({ migrationId, shares: record.shares.length, snapshots: record.snapshots.length }, 'server migration completed; source instances removed');
-      return completeResponse(record.result!);
+      return completeResponse(this.backend.root, record.result!);
     });
   }
 
@@ -456,10 +456,13 @@ export class ServerMigrationService extends PhaseOneMigrations<ServerMigrationRe
   }
 }
 
-function completeResponse(result: ServerCompleteResult): DeepPartial<ShareServerMigrationCompleteResponse> {
-  const shareUpdates: Record<string, { exportLocations: { path: string; isAdminOnly: boolean; metadata: Record<string, string> }[]; poolName: string }> = {};
+/** The saved result as the contract's answer; provider_location is where the instance now lives here (as CreateShareInstance answers). */
+function completeResponse(root: string, result: ServerCompleteResult): DeepPartial<ShareServerMigrationCompleteResponse> {
+  const shareUpdates: DeepPartial<ShareServerMigrationCompleteResponse>['shareUpdates'] = {};
   for (const [id, share] of Object.entries(result.shares)) {
-    shareUpdates[id] = { exportLocations: [{ path: share.exportPath, isAdminOnly: false, metadata: { preferred: 'true' } }], poolName: share.pool };
+    shareUpdates[id] = {
+      exportLocations: [{ path: share.exportPath, isAdminOnly: false, metadata: { preferred: 'true' } }], poolName: share.pool, providerLocation: shareDir(root, share.pool, id),
+    };
   }
   const snapshotUpdates: Record<string, { providerLocation: string }> = {};
   for (const [id, location] of Object.entries(result.snapshots)) snapshotUpdates[id] = { providerLocation: location };

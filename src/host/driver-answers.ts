@@ -141,6 +141,6 @@ export function fromServerCompatibility(answer: ShareServerMigrationCheckCompati
 
 export function fromServerMigrationComplete(answer: ShareServerMigrationCompleteResponse): ServerMigrationCompleteResult {
   const shareUpdates = Object.fromEntries(Object.entries(answer.shareUpdates).map(([id, update]) =>
-    [id, { exportLocations: fromContractExportLocations(update.exportLocations), poolName: update.poolName }]));
+    [id, { exportLocations: fromContractExportLocations(update.exportLocations), poolName: update.poolName, providerLocation: update.providerLocation, backendDetails: { ...update.backendDetails } }]));
   return { shareUpdates, snapshotUpdates: fromSnapshotUpdates(answer.snapshotUpdates), serverBackendDetails: { ...answer.serverBackendDetails } };
 }

@@ -209,9 +209,17 @@ export interface ServerMigrationCall {
   readonly sourcePeer: PeerInfo;
 }
 
+/** Where one share instance lives after a server migration; empty fields keep the instance's value. */
+export interface ServerShareUpdate {
+  readonly exportLocations: readonly ExportLocation[];
+  readonly poolName: string;
+  readonly providerLocation: string;
+  readonly backendDetails: StringMap;
+}
+
 export interface ServerMigrationCompleteResult {
   /** Keyed by share instance id; an instance without an entry keeps its locations and pool. */
-  readonly shareUpdates: Readonly<Record<string, { readonly exportLocations: readonly ExportLocation[]; readonly poolName: string }>>;
+  readonly shareUpdates: Readonly<Record<string, ServerShareUpdate>>;
   /** Keyed by snapshot instance id. */
   readonly snapshotUpdates: Readonly<Record<string, SnapshotModelUpdate>>;
   /** Only read when the destination was reused (it has no identifier). */

@@ -1140,10 +1140,16 @@ export const secretFields: Readonly<Record<string, MessageSecrets>> = {
     "nested": {}
   },
   "ferry.driver.v1.ShareInstanceUpdate": {
-    "secret": [],
+    "secret": [
+      "backendDetails"
+    ],
     "nested": {
       "exportLocations": "ferry.driver.v1.ExportLocation"
     }
+  },
+  "ferry.driver.v1.ShareInstanceUpdate.BackendDetailsEntry": {
+    "secret": [],
+    "nested": {}
   },
   "ferry.driver.v1.ShareRequestSpec": {
     "secret": [],

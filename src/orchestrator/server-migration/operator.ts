@@ -11,7 +11,7 @@ import { ferryError, invalidField } from '../errors.js';
 import type {
   ServerMigrationCheckResult, ServerMigrationProgress, ServerMigrationStartRequest, ServerMigrationStartResult, ShareServerFilterRequest, ShareServerView, WatchOptions,
 } from '../ferry-api.js';
-import { derivedProgress } from '../share-migration/states.js';
+import { derivedProgress, livePercent } from '../share-migration/states.js';
 import { describe } from '../share-migration/step.js';
 import { askCompatibility } from './compatibility.js';
 import { applyServerEvent, type ServerMigrationRunner } from './runner.js';
@@ -178,7 +178,7 @@ export class ShareServerMigrations {
         const answer = await destinationDriver(ctx, scope).shareServerMigrationGetProgress(await serverMigrationCall(ctx, scope));
         const details: Record<string, string> = { ...answer.details };
         if (answer.totalBytes > 0) Object.assign(details, { copied_bytes: String(answer.copiedBytes), total_bytes: String(answer.totalBytes) });
-        return { ...base, totalProgress: Math.max(0, Math.min(100, Math.trunc(answer.totalProgress))), details };
+        return { ...base, totalProgress: livePercent(answer.totalProgress), details };
       } catch (error) {
         // Manila answers 500; ferry answers the derived value and says why it is not live.
         return { ...base, totalProgress: derivedProgress(taskState), details: { progress_error: describe(error).message } };

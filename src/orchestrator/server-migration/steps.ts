@@ -165,7 +165,9 @@ export const completeDriver: ServerStep = async (ctx, scope, runtime) => {
         const pool = update?.poolName || parseHost(instance.host).pool || '';
         await tx.updateShareInstance(instance.id, {
           shareServerId: destination.id, host: `${destinationBackendHost}#${pool}`, shareNetworkId: destination.shareNetworkId, availabilityZone: destination.availabilityZone,
-          ...(update && update.exportLocations.length > 0 ? { exportLocations: update.exportLocations } : {}), updatedAt: at,
+          ...(update && update.exportLocations.length > 0 ? { exportLocations: update.exportLocations } : {}),
+          ...(update?.providerLocation ? { providerLocation: update.providerLocation } : {}),
+          ...(update && Object.keys(update.backendDetails).length > 0 ? { backendDetails: update.backendDetails } : {}), updatedAt: at,
         });
       }
       for (const { instance } of scope.shares.flatMap((entry) => entry.snapshots)) {

@@ -16,7 +16,7 @@ import { loadShareView, requireShare } from '../views.js';
 import { toDriverInstance, toPeerInfo } from '../driver-models.js';
 import { compatibilityProblem } from './driver-steps.js';
 import { applyEvent, type MigrationRunner } from './runner.js';
-import { CANCELLABLE_TASK_STATES, COMPLETABLE_TASK_STATES, RESTING_PHASES, derivedProgress } from './states.js';
+import { CANCELLABLE_TASK_STATES, COMPLETABLE_TASK_STATES, RESTING_PHASES, derivedProgress, livePercent } from './states.js';
 import { loadScope, migrationPair } from './scope.js';
 import { describe, fallbackRefusal, type PathInput } from './step.js';
 import { evaluateStart, type StartEvaluation } from './validate.js';
@@ -151,7 +151,7 @@ export class ShareMigrations {
         const answer = await ctx.drivers.backend(scope.sourceBackend).migrationGetProgress(await migrationPair(ctx, scope));
         const details: Record<string, string> = { ...answer.details };
         if (answer.totalBytes > 0) Object.assign(details, { copied_bytes: String(answer.copiedBytes), total_bytes: String(answer.totalBytes) });
-        return { ...base, totalProgress: Math.max(0, Math.min(100, Math.trunc(answer.totalProgress))), details };
+        return { ...base, totalProgress: livePercent(answer.totalProgress), details };
       } catch (error) {
         // Manila answers 500; ferry answers the derived value and says why it is not live.
         return { ...base, totalProgress: derivedProgress(taskState), details: { progress_error: describe(error).message } };

@@ -44,3 +44,12 @@ export function derivedProgress(taskState: TaskState): number {
     }
   }
 }
+
+/**
+ * A driver's live percentage as ferry reports it: 0-99. 100 is said only once ferry has recorded
+ * phase 1 as done (the derived value), so an operator who sees 100 can complete: a driver
+ * that answers 100 before its Continue says done would otherwise get a complete refused.
+ */
+export function livePercent(value: number): number {
+  return Math.max(0, Math.min(99, Math.trunc(value)));
+}

@@ -204,9 +204,9 @@ describe('localfs share-server migration', () => {
     const completed = await destination.server.shareServerMigrationComplete(completeRequest(start));
     assert.deepEqual(completed, {
       shareUpdates: {
-        s1: { exportLocations: [{ path: join(rootB, 'exports/s1'), isAdminOnly: false, metadata: { preferred: 'true' } }], poolName: 'pool1' },
+        s1: { exportLocations: [{ path: join(rootB, 'exports/s1'), isAdminOnly: false, metadata: { preferred: 'true' } }], poolName: 'pool1', providerLocation: join(rootB, 'pools/pool1/shares/s1'), backendDetails: {} },
         // pool2 does not exist on the destination: the instance goes to its first pool.
-        s2: { exportLocations: [{ path: join(rootB, 'exports/s2'), isAdminOnly: false, metadata: { preferred: 'true' } }], poolName: 'pool1' },
+        s2: { exportLocations: [{ path: join(rootB, 'exports/s2'), isAdminOnly: false, metadata: { preferred: 'true' } }], poolName: 'pool1', providerLocation: join(rootB, 'pools/pool1/shares/s2'), backendDetails: {} },
       },
       snapshotUpdates: { sn1: { providerLocation: join(rootB, 'pools/pool1/snapshots/sn1'), exportLocations: [] } },
       serverBackendDetails: {},

@@ -70,7 +70,7 @@ describe('share server migration: cancel', () => {
     assert.equal(h.dummyState('dummy1').shares[cast.id]!.readOnly, false, 'read-only reverted on the back end');
   });
 
-  it('cancel is refused before the driver started and after the migration ended', async (t) => {
+  it('cancel and complete are refused before the driver started', async (t) => {
     const hold = '/nonexistent/hold';
     const h = await startServerMigrationFerry(t, { rules: { dummy2: { shareServerMigrationCheckCompatibility: { holdUntilFile: hold } } } });
     const { server } = await h.serverWithShares(1);

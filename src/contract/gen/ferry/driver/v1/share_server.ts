@@ -450,6 +450,21 @@ export interface ShareInstanceUpdate {
    * "<dest host@backend>#<pool_name>". Empty: keep the host part after '#' unchanged.
    */
   poolName: string;
+  /**
+   * OPTIONAL. A ferry addition: replaces the instance's provider_location (where the
+   * destination keeps it) when non-empty. Empty: keep the source's.
+   */
+  providerLocation: string;
+  /**
+   * OPTIONAL. A ferry addition: replaces the instance's backend_details when non-empty.
+   * Empty: keep them.
+   */
+  backendDetails: { [key: string]: string };
+}
+
+export interface ShareInstanceUpdate_BackendDetailsEntry {
+  key: string;
+  value: string;
 }
 
 /**
@@ -3918,7 +3933,7 @@ export const ShareServerMigrationCompleteRequest: MessageFns<ShareServerMigratio
 };
 
 function createBaseShareInstanceUpdate(): ShareInstanceUpdate {
-  return { exportLocations: [], poolName: "" };
+  return { exportLocations: [], poolName: "", providerLocation: "", backendDetails: {} };
 }
 
 export const ShareInstanceUpdate: MessageFns<ShareInstanceUpdate> = {
@@ -3929,6 +3944,12 @@ export const ShareInstanceUpdate: MessageFns<ShareInstanceUpdate> = {
     if (message.poolName !== "") {
       writer.uint32(18).string(message.poolName);
     }
+    if (message.providerLocation !== "") {
+      writer.uint32(26).string(message.providerLocation);
+    }
+    globalThis.Object.entries(message.backendDetails).forEach(([key, value]: [string, string]) => {
+      ShareInstanceUpdate_BackendDetailsEntry.encode({ key: key as any, value }, writer.uint32(34).fork()).join();
+    });
     return writer;
   },
 
@@ -3961,6 +3982,25 @@ export const ShareInstanceUpdate: MessageFns<ShareInstanceUpdate> = {
             message.poolName = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.providerLocation = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            const entry4 = ShareInstanceUpdate_BackendDetailsEntry.decode(reader, reader.uint32());
+            if (entry4.value !== undefined) {
+              message.backendDetails[entry4.key] = entry4.value;
+            }
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3985,6 +4025,38 @@ export const ShareInstanceUpdate: MessageFns<ShareInstanceUpdate> = {
         : isSet(object.pool_name)
         ? globalThis.String(object.pool_name)
         : "",
+      providerLocation: isSet(object.providerLocation)
+        ? globalThis.String(object.providerLocation)
+        : isSet(object.provider_location)
+        ? globalThis.String(object.provider_location)
+        : "",
+      backendDetails: isObject(object.backendDetails)
+        ? (globalThis.Object.entries(object.backendDetails) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : isObject(object.backend_details)
+        ? (globalThis.Object.entries(object.backend_details) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
     };
   },
 
@@ -3996,6 +4068,18 @@ export const ShareInstanceUpdate: MessageFns<ShareInstanceUpdate> = {
     if (message.poolName !== "") {
       obj.poolName = message.poolName;
     }
+    if (message.providerLocation !== "") {
+      obj.providerLocation = message.providerLocation;
+    }
+    if (message.backendDetails) {
+      const entries = globalThis.Object.entries(message.backendDetails) as [string, string][];
+      if (entries.length > 0) {
+        obj.backendDetails = {};
+        entries.forEach(([k, v]) => {
+          obj.backendDetails[k] = v;
+        });
+      }
+    }
     return obj;
   },
 
@@ -4006,6 +4090,105 @@ export const ShareInstanceUpdate: MessageFns<ShareInstanceUpdate> = {
     const message = createBaseShareInstanceUpdate();
     message.exportLocations = object.exportLocations?.map((e) => ExportLocation.fromPartial(e)) || [];
     message.poolName = object.poolName ?? "";
+    message.providerLocation = object.providerLocation ?? "";
+    message.backendDetails = (globalThis.Object.entries(object.backendDetails ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    return message;
+  },
+};
+
+function createBaseShareInstanceUpdate_BackendDetailsEntry(): ShareInstanceUpdate_BackendDetailsEntry {
+  return { key: "", value: "" };
+}
+
+export const ShareInstanceUpdate_BackendDetailsEntry: MessageFns<ShareInstanceUpdate_BackendDetailsEntry> = {
+  encode(message: ShareInstanceUpdate_BackendDetailsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ShareInstanceUpdate_BackendDetailsEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseShareInstanceUpdate_BackendDetailsEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ShareInstanceUpdate_BackendDetailsEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: ShareInstanceUpdate_BackendDetailsEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ShareInstanceUpdate_BackendDetailsEntry>, I>>(
+    base?: I,
+  ): ShareInstanceUpdate_BackendDetailsEntry {
+    return ShareInstanceUpdate_BackendDetailsEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ShareInstanceUpdate_BackendDetailsEntry>, I>>(
+    object: I,
+  ): ShareInstanceUpdate_BackendDetailsEntry {
+    const message = createBaseShareInstanceUpdate_BackendDetailsEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
     return message;
   },
 };
