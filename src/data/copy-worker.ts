@@ -193,11 +193,25 @@ function copyFiles(ctx: Ctx, task: CopyFilesTask): CopyDirOk {
 }
 
 function copyBatch(ctx: Ctx, src: number, dst: number, dirRel: Uint8Array, fresh: boolean, names: Buffer[], kinds: Uint8Array, out: DirOutput): void {
-  for (let i = 0; i < names.length; i++) {
-    cancelCheck(ctx, dirRel);
-    handleEntry(ctx, src, dst, dirRel, names[i]!, kinds[i] === EntryKind.File, fresh, out);
+  // In a fresh directory every listed file is read: start reading all of them now, so a cold
+  // source has many reads in flight (flushMeta waits for the helper before src closes).
+  const helper = fresh ? ctx.helper : null;
+  helper?.prefetch(src, names.filter((_, i) => kinds[i] === EntryKind.File));
+  try {
+    for (let i = 0; i < names.length; i++) {
+      cancelCheck(ctx, dirRel);
+      handleEntry(ctx, src, dst, dirRel, names[i]!, kinds[i] === EntryKind.File, fresh, out);
+    }
+    flushMeta(ctx, dirRel);
+  } catch (error) {
+    // The fds close on the way out: the helper must be done with the names first.
+    try {
+      helper?.settle();
+    } catch {
+      // the error being thrown says more
+    }
+    throw error;
   }
-  flushMeta(ctx, dirRel);
 }
 
 /**

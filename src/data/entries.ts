@@ -31,12 +31,22 @@ export function sameTime(a: bigint, b: bigint, precise: boolean): boolean {
   return precise ? a === b : a / 1000n === b / 1000n;
 }
 
-/** Applies the pending timestamps and xattrs; must run before the directory fds they name are closed. */
+/**
+ * Applies the pending timestamps and xattrs and waits for the helper's prefetches; must run
+ * before the directory fds they name are closed.
+ */
 export function flushMeta(ctx: Ctx, rel: Uint8Array): void {
-  if (ctx.pending.length === 0) return;
   const records = ctx.pending;
+  if (ctx.helper === null || records.length === 0) {
+    ctx.pending = records.length === 0 ? records : [];
+    try {
+      ctx.helper?.settle();
+    } catch (error) {
+      throw fail('COPY_FAILED', `the metadata helper failed: ${(error as Error).message}`, rel);
+    }
+    return;
+  }
   ctx.pending = [];
-  if (ctx.helper === null) return;
   let failed: { times: number; xattrs: number };
   try {
     failed = ctx.helper.apply(records, true);

@@ -15,18 +15,25 @@ import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** utimensat, llistxattr, lgetxattr, lsetxattr, lremovexattr. */
-const SYSCALLS: Partial<Record<string, readonly number[]>> = { x64: [280, 195, 192, 189, 198], arm64: [88, 12, 9, 6, 15] };
+/** utimensat, llistxattr, lgetxattr, lsetxattr, lremovexattr, fadvise64. */
+const SYSCALLS: Partial<Record<string, readonly number[]>> = { x64: [280, 195, 192, 189, 198, 221], arm64: [88, 12, 9, 6, 15, 223] };
+/** POSIX_FADV_WILLNEED; how much of each file to ask for (the engine's read size). */
+const WILLNEED = 3;
+const PREFETCH_BYTES = 256 * 1024;
 
 /**
  * Protocol: fields end with NUL. `T path asec ansec msec mnsec` sets times; `X src dst` makes
  * dst's xattrs equal to src's (names in security.* are never removed from dst: labels belong to
- * the destination's policy); an empty field ends the batch and perl answers "<bad times>
+ * the destination's policy); `R path` asks the kernel to start reading the file's first bytes
+ * (open without following a symlink or blocking on a FIFO, posix_fadvise WILLNEED, close;
+ * failures are ignored); an empty field ends the batch and perl answers "<bad times>
  * <bad xattrs>\n". A source that does not support xattrs has none; a destination that refuses
  * a name (EPERM for trusted.* without root, ENOTSUP) counts as one bad xattr.
  */
 const SCRIPT = String.raw`
-use strict; my ($ut, $ls, $gt, $st, $rm, $req, $resp) = @ARGV;
+use strict; my ($ut, $ls, $gt, $st, $rm, $fa, $willneed, $prefetch, $oflags, $req, $resp) = @ARGV;
+# syscall passes strings by address: arguments from @ARGV must be made numbers.
+($willneed, $prefetch) = (0 + $willneed, 0 + $prefetch);
 open(my $in, '<', $req) or die "req: $!"; open(my $out, '>', $resp) or die "resp: $!";
 select($out); $| = 1; print "ready\n"; local $/ = "\0";
 my ($tbad, $xbad) = (0, 0); my $buf = "\0" x 65536;
@@ -48,6 +55,9 @@ while (defined(my $op = <$in>)) {
       $xbad++ if syscall($st, $d, $name, $v, length($v), 0) != 0;
     }
     for my $name (keys %dn) { $xbad++ if $name !~ /^security\./ && syscall($rm, $d, $name) != 0; }
+  } elsif ($op eq 'R') {
+    my $p = field();
+    if (sysopen(my $fh, $p, $oflags)) { syscall($fa, fileno($fh), 0, $prefetch, $willneed); close($fh); }
   }
 }
 `;
@@ -72,10 +82,16 @@ const sleeper = new Int32Array(new SharedArrayBuffer(4));
 const sleep = (ms: number): void => void Atomics.wait(sleeper, 0, 0, ms);
 const STARTUP_MS = 5000;
 
-/** One co-process per thread; `apply` blocks until every record is applied. */
+/**
+ * One co-process per thread; `apply` blocks until every record is applied. `prefetch` does
+ * not wait: its answer is read before the next batch's (see settle).
+ */
 export class MetaHelper {
   private static instance: MetaHelper | null | undefined;
-  private readonly reply = Buffer.alloc(64);
+  private readonly reply = Buffer.alloc(256);
+  private replied = 0;
+  /** Prefetch batches sent whose answer has not been read yet. */
+  private unanswered = 0;
   private readonly prefix = new Map<number, Buffer>();
 
   private constructor(
@@ -97,7 +113,9 @@ export class MetaHelper {
       // found here rather than by waiting out the startup deadline below.
       if (spawnSync('mkfifo', ['-m', '600', req, resp], { stdio: 'ignore' }).status !== 0) return null;
       if (spawnSync('perl', ['-e', 'exit 0'], { stdio: 'ignore' }).status !== 0) return null;
-      const child = spawn('perl', ['-e', SCRIPT, ...sys.map(String), req, resp], { stdio: 'ignore' });
+      const { O_RDONLY, O_NONBLOCK, O_NOFOLLOW } = fs.constants;
+      const extra = [WILLNEED, PREFETCH_BYTES, O_RDONLY | O_NONBLOCK | O_NOFOLLOW];
+      const child = spawn('perl', ['-e', SCRIPT, ...sys.map(String), ...extra.map(String), req, resp], { stdio: 'ignore' });
       child.on('error', () => undefined);
       child.unref();
       MetaHelper.instance = connect(req, resp);
@@ -134,24 +152,61 @@ export class MetaHelper {
       }
       if (xattrs) parts.push(X, ...this.path(r.srcDirFd, r.name), ...this.path(r.dstDirFd, r.name));
     }
+    this.send(parts);
+    this.settle();
+    const [times, bad] = this.readLine().split(' ').map(Number);
+    return { times: times ?? 0, xattrs: bad ?? 0 };
+  }
+
+  /**
+   * Has the kernel start reading these files of the directory `dirFd` while the caller copies
+   * earlier ones: a cold source is then read with many requests in flight instead of one at a
+   * time. The caller must call `settle` (or `apply`) before it closes `dirFd`.
+   */
+  prefetch(dirFd: number, names: readonly Uint8Array[]): void {
+    if (names.length === 0) return;
+    const parts: Buffer[] = [];
+    for (const name of names) parts.push(R, ...this.path(dirFd, name));
+    this.send(parts);
+    this.unanswered++;
+  }
+
+  /** Waits until every prefetch sent so far is done (the directory fds they name may close then). */
+  settle(): void {
+    while (this.unanswered > 0) {
+      this.readLine();
+      this.unanswered--;
+    }
+  }
+
+  private send(parts: Buffer[]): void {
     parts.push(NUL);
     const payload = Buffer.concat(parts);
     let off = 0;
     while (off < payload.length) off += fs.writeSync(this.reqFd, payload, off);
-    let got = 0;
-    while (!this.reply.subarray(0, got).includes(0x0a)) {
-      const n = fs.readSync(this.respFd, this.reply, got, this.reply.length - got, null);
+  }
+
+  private readLine(): string {
+    for (;;) {
+      const end = this.reply.subarray(0, this.replied).indexOf(0x0a);
+      if (end >= 0) {
+        const line = this.reply.toString('latin1', 0, end);
+        this.reply.copy(this.reply, 0, end + 1, this.replied);
+        this.replied -= end + 1;
+        return line;
+      }
+      if (this.replied === this.reply.length) throw new Error('the metadata helper (perl) answered garbage');
+      const n = fs.readSync(this.respFd, this.reply, this.replied, this.reply.length - this.replied, null);
       if (n === 0) throw new Error('the metadata helper (perl) exited');
-      got += n;
+      this.replied += n;
     }
-    const [times, bad] = this.reply.subarray(0, got).toString('latin1').trim().split(' ').map(Number);
-    return { times: times ?? 0, xattrs: bad ?? 0 };
   }
 }
 
 const NUL = Buffer.from([0]);
 const T = Buffer.from('T\0');
 const X = Buffer.from('X\0');
+const R = Buffer.from('R\0');
 
 
 /**

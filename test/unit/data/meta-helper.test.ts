@@ -1,0 +1,37 @@
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { MetaHelper } from '../../../src/data/meta-helper.js';
+
+describe('metadata helper', () => {
+  it('answers a metadata batch after prefetches it has not answered yet', (t) => {
+    const helper = MetaHelper.forThread();
+    if (helper === null) {
+      t.skip('perl is not available here');
+      return;
+    }
+    const dir = fs.mkdtempSync(join(tmpdir(), 'ferry-helper-'));
+    const dirFd = fs.openSync(dir, 'r');
+    try {
+      for (const n of ['a', 'b', 'c']) fs.writeFileSync(join(dir, n), n.repeat(1000));
+      fs.symlinkSync('/etc/hostname', join(dir, 'link'));
+      fs.mkdirSync(join(dir, 'sub'));
+      // Names that are not regular files, or gone, are ignored.
+      helper.prefetch(dirFd, ['a', 'b', 'link', 'sub', 'missing'].map((n) => Buffer.from(n)));
+      helper.prefetch(dirFd, [Buffer.from('c')]);
+      const mtimeNs = 1_600_000_000_987_654_321n;
+      const failed = helper.apply([{ srcDirFd: dirFd, dstDirFd: dirFd, name: Buffer.from('b'), atimeNs: mtimeNs, mtimeNs, times: true }], false);
+      assert.deepEqual(failed, { times: 0, xattrs: 0 });
+      assert.equal(fs.statSync(join(dir, 'b'), { bigint: true }).mtimeNs, mtimeNs);
+      helper.prefetch(dirFd, [Buffer.from('a')]);
+      helper.settle();
+      helper.settle();
+      assert.equal(fs.readFileSync(join(dir, 'a'), 'utf8'), 'a'.repeat(1000));
+    } finally {
+      fs.closeSync(dirFd);
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
