@@ -202,7 +202,7 @@ test('share servers: setup replay, teardown in use, server migration with Manila
   assert.deepEqual(await d.shareServerMigrationContinue(srv.ShareServerMigrationContinueRequest.fromPartial(args), ctx), { phase1Done: true });
   const complete = srv.ShareServerMigrationCompleteRequest.fromPartial({ ...args, newNetworkInfo: [{ shareNetworkSubnetId: 'sub1' }] });
   const done = await d.shareServerMigrationComplete(complete, ctx);
-  assert.deepEqual(done.shareUpdates, { a: { exportLocations: [{ path: '/path/to/fake/share/a', isAdminOnly: false, metadata: {} }], poolName: 'alpha' } });
+  assert.deepEqual(done.shareUpdates, { a: { exportLocations: [{ path: '/path/to/fake/share/a', isAdminOnly: false, metadata: {} }], poolName: 'alpha', providerLocation: 'dummy://share/a', backendDetails: {} } });
   assert.deepEqual(await d.shareServerMigrationComplete(complete, ctx), done);
   assert.equal(d.backend.state.data.shares.a?.shareServerId, 'srv2');
   assert.equal((await errorOf(d.shareServerMigrationCancel(srv.ShareServerMigrationCancelRequest.fromPartial(args), ctx))).reason, 'MIGRATION_WRONG_PHASE');
