@@ -8,9 +8,9 @@
 import * as fs from 'node:fs';
 import { CheckpointAppender, FingerprintTable } from './checkpoint.js';
 import { chunk, finishBig, prepareBig } from './big-file.js';
-import { cancelCheck, copySpecial, copySymlink, flushMeta, openPair, type Ctx } from './entries.js';
+import { abandonMeta, cancelCheck, closeAfterMeta, copySpecial, copySymlink, openPair, settleMeta, submitMeta, type Ctx } from './entries.js';
 import { cleanup, links, meta, metaDirs } from './finish-tasks.js';
-import { at, closeQuietly, displayPath, fail, isIgnored, joinRel, lstatAt, readDirAt, sysFail, TaskFailure, toBuffer } from './fs-at.js';
+import { at, displayPath, fail, isIgnored, joinRel, lstatAt, readDirAt, sysFail, TaskFailure, toBuffer } from './fs-at.js';
 import { MetaHelper, probeMetaHelper } from './meta-helper.js';
 import { copyRegular, upToDate } from './regular-file.js';
 import { MESSAGE_BATCH, scan } from './scan.js';
@@ -61,6 +61,8 @@ export default async function run(task: CopyTask): Promise<TaskResult> {
     if (error instanceof TaskFailure) return error.failure;
     return { ok: false, reason: 'COPY_FAILED', message: `unexpected copy failure: ${(error as Error)?.stack ?? String(error)}`, path: '' };
   } finally {
+    // A task that succeeded has settled already; a failed one may leave the helper busy.
+    abandonMeta(ctx);
     state.releaseSlot();
     state.taskEnded();
   }
@@ -80,6 +82,8 @@ function makeCtx(job: JobSpec, state: SharedState): Ctx {
     }, (lines) => state.add(C.checkpointLines, lines)),
     helper: job.metaHelper ? MetaHelper.forThread() : null,
     pending: [],
+    submitted: [],
+    closeLater: [],
     specialSkipped: [],
   };
 }
@@ -121,6 +125,7 @@ function copyDir(ctx: Ctx, task: CopyDirTask): CopyDirOk {
       top = false;
       return children;
     });
+    settleMeta(ctx);
   } catch (error) {
     // A listed directory removed from the source since the size pass is not an error, as a
     // name gone between two listings is not: the next sync catches up.
@@ -157,7 +162,7 @@ function copyDirEntries(ctx: Ctx, outbox: Outbox, src: number, dst: number, rel:
     if (names.length >= BATCH) handOffOrCopy(false);
   }
   handOffOrCopy(true);
-  flushMeta(ctx, rel);
+  submitMeta(ctx, rel);
   ctx.checkpoint.flush();
   if (out.subdirs.length > 0) {
     children.push(...out.subdirs);
@@ -183,10 +188,10 @@ function copyFiles(ctx: Ctx, task: CopyFilesTask): CopyDirOk {
   try {
     const names = task.names.map((n) => Buffer.from(n.buffer, n.byteOffset, n.length));
     copyBatch(ctx, src, dst, task.dir, task.fresh, names, task.kinds, out);
+    settleMeta(ctx);
     ctx.checkpoint.flush();
   } finally {
-    closeQuietly(src);
-    closeQuietly(dst);
+    closeAfterMeta(ctx, src, dst);
   }
   const subdirs = out.subdirs.map((c) => ({ rel: joinRel(task.dir, c.name), fresh: c.fresh }));
   return { ok: true, subdirs, bigFiles: out.bigFiles, hardLinks: out.hardLinks, specialSkipped: ctx.specialSkipped, walked: [], posted: 0 };
@@ -194,24 +199,14 @@ function copyFiles(ctx: Ctx, task: CopyFilesTask): CopyDirOk {
 
 function copyBatch(ctx: Ctx, src: number, dst: number, dirRel: Uint8Array, fresh: boolean, names: Buffer[], kinds: Uint8Array, out: DirOutput): void {
   // In a fresh directory every listed file is read: start reading all of them now, so a cold
-  // source has many reads in flight (flushMeta waits for the helper before src closes).
-  const helper = fresh ? ctx.helper : null;
-  helper?.prefetch(src, names.filter((_, i) => kinds[i] === EntryKind.File));
-  try {
-    for (let i = 0; i < names.length; i++) {
-      cancelCheck(ctx, dirRel);
-      handleEntry(ctx, src, dst, dirRel, names[i]!, kinds[i] === EntryKind.File, fresh, out);
-    }
-    flushMeta(ctx, dirRel);
-  } catch (error) {
-    // The fds close on the way out: the helper must be done with the names first.
-    try {
-      helper?.settle();
-    } catch {
-      // the error being thrown says more
-    }
-    throw error;
+  // source has many reads in flight (settleMeta waits for the helper before src closes).
+  if (fresh) ctx.helper?.prefetch(src, names.filter((_, i) => kinds[i] === EntryKind.File));
+  for (let i = 0; i < names.length; i++) {
+    cancelCheck(ctx, dirRel);
+    handleEntry(ctx, src, dst, dirRel, names[i]!, kinds[i] === EntryKind.File, fresh, out);
   }
+  // Answered while the next batch or directory is copied (the fds stay open until then).
+  submitMeta(ctx, dirRel);
 }
 
 /**

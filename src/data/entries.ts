@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import type { CheckpointAppender, FingerprintTable } from './checkpoint.js';
 import { at, closeQuietly, displayPath, fail, lstatAt, openDirAt, openRoot, sysFail } from './fs-at.js';
-import type { MetaHelper, MetaRecord } from './meta-helper.js';
+import type { MetaFailures, MetaHelper, MetaRecord } from './meta-helper.js';
 import { C, type SharedState } from './shared-state.js';
 import type { JobSpec } from './types.js';
 
@@ -21,6 +21,10 @@ export interface Ctx {
   helper: MetaHelper | null;
   /** Times and xattrs to apply before the directory fds they name are closed. */
   pending: MetaRecord[];
+  /** Directories of the metadata batches sent to the helper and not answered yet, in order. */
+  submitted: Uint8Array[];
+  /** fds whose closing waits for the helper's answers (see closeAfterMeta). */
+  closeLater: number[];
   specialSkipped: string[];
 }
 
@@ -32,29 +36,74 @@ export function sameTime(a: bigint, b: bigint, precise: boolean): boolean {
 }
 
 /**
- * Applies the pending timestamps and xattrs and waits for the helper's prefetches; must run
- * before the directory fds they name are closed.
+ * Applies the pending timestamps and xattrs and waits for everything sent to the helper; must
+ * run before the directory fds they name are closed.
  */
 export function flushMeta(ctx: Ctx, rel: Uint8Array): void {
+  submitMeta(ctx, rel);
+  settleMeta(ctx);
+}
+
+/**
+ * Sends the pending timestamps and xattrs to the helper without waiting (the walk goes on to
+ * the next directory meanwhile). Answers older batches first, so at most one is outstanding.
+ * Until settleMeta, the fds the records name stay open (closeAfterMeta).
+ */
+export function submitMeta(ctx: Ctx, rel: Uint8Array): void {
+  if (ctx.pending.length === 0) return;
   const records = ctx.pending;
-  if (ctx.helper === null || records.length === 0) {
-    ctx.pending = records.length === 0 ? records : [];
-    try {
-      ctx.helper?.settle();
-    } catch (error) {
-      throw fail('COPY_FAILED', `the metadata helper failed: ${(error as Error).message}`, rel);
-    }
-    return;
-  }
   ctx.pending = [];
-  let failed: { times: number; xattrs: number };
+  if (ctx.helper === null) return;
+  if (ctx.submitted.length > 0) settleMeta(ctx);
   try {
-    failed = ctx.helper.apply(records, true);
+    ctx.helper.submit(records, true);
   } catch (error) {
     throw fail('COPY_FAILED', `setting exact timestamps and xattrs failed: ${(error as Error).message}`, rel);
   }
-  if (failed.times > 0) throw fail('COPY_FAILED', `setting exact timestamps failed for ${failed.times} entries below ${displayPath(rel) || '.'}`, rel);
-  ctx.state.add(C.xattrFailures, failed.xattrs);
+  ctx.submitted.push(rel);
+}
+
+/** Reads every answer the helper owes, reports failures, then closes the fds that waited for it. */
+export function settleMeta(ctx: Ctx): void {
+  if (ctx.helper === null) return;
+  const labels = ctx.submitted;
+  ctx.submitted = [];
+  let answers: MetaFailures[];
+  try {
+    answers = ctx.helper.settle();
+  } catch (error) {
+    throw fail('COPY_FAILED', `setting exact timestamps and xattrs failed: ${(error as Error).message}`, labels[0] ?? new Uint8Array(0));
+  } finally {
+    for (const fd of ctx.closeLater.splice(0)) closeQuietly(fd);
+  }
+  answers.forEach((failed, i) => {
+    const rel = labels[i] ?? new Uint8Array(0);
+    if (failed.times > 0) throw fail('COPY_FAILED', `setting exact timestamps failed for ${failed.times} entries below ${displayPath(rel) || '.'}`, rel);
+    ctx.state.add(C.xattrFailures, failed.xattrs);
+  });
+}
+
+/** Closes fds now, or once the helper has answered the batches that may name them. */
+export function closeAfterMeta(ctx: Ctx, ...fds: number[]): void {
+  for (const fd of fds) {
+    if (fd < 0) continue;
+    if (ctx.helper?.busy) ctx.closeLater.push(fd);
+    else closeQuietly(fd);
+  }
+  // Directories that sent prefetches but no metadata (all hard links, say) must not pile up fds.
+  if (ctx.closeLater.length >= 16) settleMeta(ctx);
+}
+
+/** On the way out of a failed task: waits for the helper (ignoring what it says) and closes what waited. */
+export function abandonMeta(ctx: Ctx): void {
+  ctx.pending = [];
+  ctx.submitted = [];
+  try {
+    ctx.helper?.settle();
+  } catch {
+    // the task's own error says more
+  }
+  for (const fd of ctx.closeLater.splice(0)) closeQuietly(fd);
 }
 
 /**

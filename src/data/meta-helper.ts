@@ -83,15 +83,15 @@ const sleep = (ms: number): void => void Atomics.wait(sleeper, 0, 0, ms);
 const STARTUP_MS = 5000;
 
 /**
- * One co-process per thread; `apply` blocks until every record is applied. `prefetch` does
- * not wait: its answer is read before the next batch's (see settle).
+ * One co-process per thread. `apply` blocks until every record is applied; `submit` and
+ * `prefetch` do not wait, and `settle` reads their answers in order.
  */
 export class MetaHelper {
   private static instance: MetaHelper | null | undefined;
   private readonly reply = Buffer.alloc(256);
   private replied = 0;
-  /** Prefetch batches sent whose answer has not been read yet. */
-  private unanswered = 0;
+  /** Batches sent whose answer has not been read yet, oldest first (true: a metadata batch). */
+  private readonly unanswered: boolean[] = [];
   private readonly prefix = new Map<number, Buffer>();
 
   private constructor(
@@ -141,9 +141,18 @@ export class MetaHelper {
     return [prefix, Buffer.from(name.buffer, name.byteOffset, name.length), NUL];
   }
 
-  /** Applies the records; `xattrs` false sets times only. Returns how many operations failed. */
+  /** Applies the records and waits; `xattrs` false sets times only. Returns how many operations failed (this batch and any unsettled before it). */
   apply(records: readonly MetaRecord[], xattrs: boolean): MetaFailures {
-    if (records.length === 0) return { times: 0, xattrs: 0 };
+    this.submit(records, xattrs);
+    return this.settle().reduce((sum, f) => ({ times: sum.times + f.times, xattrs: sum.xattrs + f.xattrs }), { times: 0, xattrs: 0 });
+  }
+
+  /**
+   * Sends the records without waiting for them: the helper works while the caller goes on.
+   * `settle` reads the answer; the fds the records name must stay open until then.
+   */
+  submit(records: readonly MetaRecord[], xattrs: boolean): void {
+    if (records.length === 0) return;
     const parts: Buffer[] = [];
     for (const r of records) {
       if (r.times) {
@@ -153,30 +162,38 @@ export class MetaHelper {
       if (xattrs) parts.push(X, ...this.path(r.srcDirFd, r.name), ...this.path(r.dstDirFd, r.name));
     }
     this.send(parts);
-    this.settle();
-    const [times, bad] = this.readLine().split(' ').map(Number);
-    return { times: times ?? 0, xattrs: bad ?? 0 };
+    this.unanswered.push(true);
   }
 
   /**
    * Has the kernel start reading these files of the directory `dirFd` while the caller copies
    * earlier ones: a cold source is then read with many requests in flight instead of one at a
-   * time. The caller must call `settle` (or `apply`) before it closes `dirFd`.
+   * time. The caller must call `settle` before it closes `dirFd`.
    */
   prefetch(dirFd: number, names: readonly Uint8Array[]): void {
     if (names.length === 0) return;
     const parts: Buffer[] = [];
     for (const name of names) parts.push(R, ...this.path(dirFd, name));
     this.send(parts);
-    this.unanswered++;
+    this.unanswered.push(false);
   }
 
-  /** Waits until every prefetch sent so far is done (the directory fds they name may close then). */
-  settle(): void {
-    while (this.unanswered > 0) {
-      this.readLine();
-      this.unanswered--;
+  /** Whether some batch is still unanswered (the fds it names must stay open). */
+  get busy(): boolean {
+    return this.unanswered.length > 0;
+  }
+
+  /** Waits for every batch sent so far; returns the failures of each submitted (not prefetch) batch, in order. */
+  settle(): MetaFailures[] {
+    const out: MetaFailures[] = [];
+    while (this.unanswered.length > 0) {
+      const line = this.readLine();
+      if (this.unanswered.shift()) {
+        const [times, bad] = line.split(' ').map(Number);
+        out.push({ times: times ?? 0, xattrs: bad ?? 0 });
+      }
     }
+    return out;
   }
 
   private send(parts: Buffer[]): void {

@@ -10,7 +10,7 @@
  */
 import * as fs from 'node:fs';
 import type { MessagePort } from 'node:worker_threads';
-import { cancelCheck, type Ctx } from './entries.js';
+import { abandonMeta, cancelCheck, closeAfterMeta, type Ctx } from './entries.js';
 import { at, closeQuietly, joinRel, openChildDir, openDirAt, openRoot } from './fs-at.js';
 import type { WalkMessage } from './types.js';
 
@@ -90,7 +90,7 @@ export function walkTree(
     while (stack.length > 0) {
       const top = stack[stack.length - 1]!;
       if (top.next >= top.children.length) {
-        closeFrame(stack.pop()!);
+        closeFrame(ctx, stack.pop()!);
         continue;
       }
       cancelCheck(ctx, top.rel);
@@ -115,7 +115,11 @@ export function walkTree(
       frame.children = visit(src, dst, childRel, child.fresh);
     }
   } finally {
-    for (const frame of stack) closeFrame(frame);
+    if (stack.length > 0) {
+      // Failed: the helper's answers no longer matter, only that it is done with the fds.
+      abandonMeta(ctx);
+      for (const frame of stack) closeAfterMeta(ctx, frame.src, frame.dst);
+    }
   }
 }
 
@@ -169,9 +173,9 @@ function openFrame(ctx: Ctx, rel: Uint8Array, destination: DestinationMode): Fra
   return { src, dst, rel: Buffer.from(rel), children: [], next: 0 };
 }
 
-function closeFrame(frame: Frame): void {
-  if (frame.src >= 0) closeQuietly(frame.src);
-  if (frame.dst >= 0) closeQuietly(frame.dst);
+/** The helper may still be applying metadata through these fds: they close once it answered. */
+function closeFrame(ctx: Ctx, frame: Frame): void {
+  closeAfterMeta(ctx, frame.src, frame.dst);
   frame.src = -1;
   frame.dst = -1;
 }
