@@ -34,7 +34,7 @@ describe('share server MigrationStart validations (Manila 4.6)', () => {
     await assertUnchanged(h, server.id, ids);
   });
 
-  it('acceptance 23: a server without shares (409 -> FAILED_PRECONDITION) and nondisruptive across a change of subnets (400 -> INVALID_ARGUMENT)', async (t) => {
+  it('acceptance 23: a server without shares (409 -> FAILED_PRECONDITION), nondisruptive across a change of subnets (400 -> INVALID_ARGUMENT), a network without a subnet for the destination zone', async (t) => {
     const h = await startServerMigrationFerry(t);
     const { server, shares } = await h.serverWithShares(1);
     const network = await h.ferry.createShareNetwork({ name: 'other', subnets: [{ availabilityZone: null, neutronNetId: 'net-x', neutronSubnetId: 'subnet-x' }] });
@@ -50,6 +50,11 @@ describe('share server MigrationStart validations (Manila 4.6)', () => {
     const same = await h.ferry.createShareNetwork({ name: 'same', subnets: [{ availabilityZone: null, neutronNetId: 'net-a', neutronSubnetId: 'subnet-a' }] });
     const sameCheck = await h.ferry.serverMigrationCheck({ shareServerId: server.id, host: 'ferry@dummy2', ...FLAGS, nondisruptive: true, newShareNetworkId: same.id });
     assert.deepEqual(sameCheck.blockers.map((b) => b.reason), ['SHARE_SERVER_MIGRATION_INCOMPATIBLE']);
+
+    // A new network without a subnet for the destination's zone (nova), nor a default one.
+    const elsewhere = await h.ferry.createShareNetwork({ name: 'elsewhere', subnets: [{ availabilityZone: 'other-zone', neutronNetId: 'net-z', neutronSubnetId: 'subnet-z' }] });
+    await assert.rejects(h.ferry.serverMigrationStart({ shareServerId: server.id, host: 'ferry@dummy2', ...FLAGS, newShareNetworkId: elsewhere.id }),
+      { code: 'FAILED_PRECONDITION', reason: 'NO_SUBNET_IN_ZONE', message: /does not have a subnet that spans the destination host availability zone/ });
 
     await h.ferry.deleteShare(shares[0]!.id);
     await assert.rejects(h.ferry.serverMigrationStart({ shareServerId: server.id, host: 'ferry@dummy2', ...FLAGS }),
