@@ -112,7 +112,7 @@ function copyDir(ctx: Ctx, task: CopyDirTask): CopyDirOk {
   let top = true;
   let opened = false;
   try {
-    walkTree(ctx, outbox, task.dir, task.fresh, 'required', (src, dst, rel, fresh) => {
+    walkTree(ctx, outbox, task.dir, task.fresh, 'required', undefined, (src, dst, rel, fresh) => {
       opened = true;
       let children = copyDirEntries(ctx, outbox, src, dst, rel, fresh, out);
       if (top && task.only !== null) {

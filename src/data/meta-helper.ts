@@ -15,8 +15,8 @@ import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** utimensat, llistxattr, lgetxattr, lsetxattr, lremovexattr, fadvise64. */
-const SYSCALLS: Partial<Record<string, readonly number[]>> = { x64: [280, 195, 192, 189, 198, 221], arm64: [88, 12, 9, 6, 15, 223] };
+/** utimensat, llistxattr, lgetxattr, lsetxattr, lremovexattr, fadvise64, getdents64. */
+const SYSCALLS: Partial<Record<string, readonly number[]>> = { x64: [280, 195, 192, 189, 198, 221, 217], arm64: [88, 12, 9, 6, 15, 223, 61] };
 /** POSIX_FADV_WILLNEED; how much of each file to ask for (the engine's read size). */
 const WILLNEED = 3;
 const PREFETCH_BYTES = 256 * 1024;
@@ -26,12 +26,13 @@ const PREFETCH_BYTES = 256 * 1024;
  * dst's xattrs equal to src's (names in security.* are never removed from dst: labels belong to
  * the destination's policy); `R path` asks the kernel to start reading the file's first bytes
  * (open without following a symlink or blocking on a FIFO, posix_fadvise WILLNEED, close;
- * failures are ignored); an empty field ends the batch and perl answers "<bad times>
+ * failures are ignored); `L path` reads a directory's entries (opened without following a
+ * symlink) so its blocks are cached; an empty field ends the batch and perl answers "<bad times>
  * <bad xattrs>\n". A source that does not support xattrs has none; a destination that refuses
  * a name (EPERM for trusted.* without root, ENOTSUP) counts as one bad xattr.
  */
 const SCRIPT = String.raw`
-use strict; my ($ut, $ls, $gt, $st, $rm, $fa, $willneed, $prefetch, $oflags, $req, $resp) = @ARGV;
+use strict; my ($ut, $ls, $gt, $st, $rm, $fa, $gd, $willneed, $prefetch, $oflags, $dflags, $req, $resp) = @ARGV;
 # syscall passes strings by address: arguments from @ARGV must be made numbers.
 ($willneed, $prefetch) = (0 + $willneed, 0 + $prefetch);
 open(my $in, '<', $req) or die "req: $!"; open(my $out, '>', $resp) or die "resp: $!";
@@ -58,6 +59,9 @@ while (defined(my $op = <$in>)) {
   } elsif ($op eq 'R') {
     my $p = field();
     if (sysopen(my $fh, $p, $oflags)) { syscall($fa, fileno($fh), 0, $prefetch, $willneed); close($fh); }
+  } elsif ($op eq 'L') {
+    my $p = field();
+    if (sysopen(my $dh, $p, $dflags)) { 1 while syscall($gd, fileno($dh), $buf, 65536) > 0; close($dh); }
   }
 }
 `;
@@ -113,8 +117,8 @@ export class MetaHelper {
       // found here rather than by waiting out the startup deadline below.
       if (spawnSync('mkfifo', ['-m', '600', req, resp], { stdio: 'ignore' }).status !== 0) return null;
       if (spawnSync('perl', ['-e', 'exit 0'], { stdio: 'ignore' }).status !== 0) return null;
-      const { O_RDONLY, O_NONBLOCK, O_NOFOLLOW } = fs.constants;
-      const extra = [WILLNEED, PREFETCH_BYTES, O_RDONLY | O_NONBLOCK | O_NOFOLLOW];
+      const { O_RDONLY, O_NONBLOCK, O_NOFOLLOW, O_DIRECTORY } = fs.constants;
+      const extra = [WILLNEED, PREFETCH_BYTES, O_RDONLY | O_NONBLOCK | O_NOFOLLOW, O_RDONLY | O_DIRECTORY | O_NOFOLLOW];
       const child = spawn('perl', ['-e', SCRIPT, ...sys.map(String), ...extra.map(String), req, resp], { stdio: 'ignore' });
       child.on('error', () => undefined);
       child.unref();
@@ -178,6 +182,19 @@ export class MetaHelper {
     this.unanswered.push(false);
   }
 
+  /**
+   * Has the helper list these subdirectories of `dirFd` (getdents64, the listing discarded)
+   * while the caller works through earlier ones: on a cold tree the directory blocks are then
+   * read two at a time per worker. The caller must call `settle` before it closes `dirFd`.
+   */
+  prefetchDirs(dirFd: number, names: readonly Uint8Array[]): void {
+    if (names.length === 0) return;
+    const parts: Buffer[] = [];
+    for (const name of names) parts.push(L, ...this.path(dirFd, name));
+    this.send(parts);
+    this.unanswered.push(false);
+  }
+
   /** Whether some batch is still unanswered (the fds it names must stay open). */
   get busy(): boolean {
     return this.unanswered.length > 0;
@@ -224,6 +241,7 @@ const NUL = Buffer.from([0]);
 const T = Buffer.from('T\0');
 const X = Buffer.from('X\0');
 const R = Buffer.from('R\0');
+const L = Buffer.from('L\0');
 
 
 /**

@@ -13,7 +13,7 @@
  * would without this comparison.
  */
 import * as fs from 'node:fs';
-import { cancelCheck, symlinkClean, xattrsMayDiffer, type Ctx } from './entries.js';
+import { cancelCheck, settleMeta, symlinkClean, xattrsMayDiffer, type Ctx } from './entries.js';
 import { dirMetaSame } from './finish-tasks.js';
 import { displayPath, fail, isIgnored, joinRel, lstatAt, readDirAt, sysFail } from './fs-at.js';
 import { fileClean } from './regular-file.js';
@@ -26,7 +26,10 @@ export const MESSAGE_BATCH = 256;
 export function scan(ctx: Ctx, task: ScanTask): ScanOk {
   const outbox = new Outbox(ctx, task.port);
   const result: ScanOk = { ok: true, bytes: 0, files: 0, topDirs: [], hardLinks: [], cleanFiles: 0, cleanBytes: 0, dirty: [], posted: 0 };
-  walkTree(ctx, outbox, task.dir, task.absent, 'optional', (src, dst, rel, absent) => {
+  // The helper lists the next few directories while this thread works on the current one
+  // (closeAfterMeta keeps their parent open until it is done).
+  const ahead = ctx.helper === null ? undefined : (parent: number, names: Buffer[]): void => ctx.helper!.prefetchDirs(parent, names);
+  walkTree(ctx, outbox, task.dir, task.absent, 'optional', ahead, (src, dst, rel, absent) => {
     const children = scanDir(ctx, result, src, dst, rel, absent);
     if (rel.length === 0) result.topDirs = children.map((c) => c.name);
     if (outbox.open) {
@@ -41,6 +44,7 @@ export function scan(ctx: Ctx, task: ScanTask): ScanOk {
     }
     return children;
   });
+  settleMeta(ctx);
   result.posted = outbox.posted;
   return result;
 }

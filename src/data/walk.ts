@@ -30,6 +30,8 @@ interface Frame {
   rel: Buffer;
   children: Child[];
   next: number;
+  /** Children up to this index were handed to `ahead`. */
+  ahead: number;
 }
 
 /** Posts what a task hands to the pool and counts it, so the pool can wait for every message. */
@@ -80,6 +82,7 @@ export function walkTree(
   rel: Uint8Array,
   fresh: boolean,
   destination: DestinationMode,
+  ahead: ((parentSrc: number, names: Buffer[]) => void) | undefined,
   visit: (src: number, dst: number, rel: Buffer, fresh: boolean) => Child[],
 ): void {
   const stack: Frame[] = [];
@@ -99,6 +102,14 @@ export function walkTree(
       const child = top.children[top.next]!;
       // Drop the name as soon as it is taken: long sibling lists are not kept twice.
       top.children[top.next++] = EMPTY_CHILD;
+      // Told in groups (each a round trip to the helper), refilled when half the group is visited.
+      if (ahead !== undefined && top.ahead - top.next < AHEAD / 2) {
+        const end = Math.min(top.next + AHEAD, top.children.length);
+        if (top.ahead < end) {
+          ahead(top.src, top.children.slice(Math.max(top.ahead, top.next), end).map((c) => c.name));
+          top.ahead = end;
+        }
+      }
       const childRel = joinRel(top.rel, child.name);
       const src = openChildDir(top.src, child.name, childRel, 'source');
       let dst = -1;
@@ -110,7 +121,7 @@ export function walkTree(
           throw error;
         }
       } else if (destination === 'optional' && top.dst >= 0 && !child.fresh) dst = openOptional(top.dst, child.name);
-      const frame: Frame = { src, dst, rel: childRel, children: [], next: 0 };
+      const frame: Frame = { src, dst, rel: childRel, children: [], next: 0, ahead: 0 };
       stack.push(frame);
       frame.children = visit(src, dst, childRel, child.fresh);
     }
@@ -124,6 +135,8 @@ export function walkTree(
 }
 
 const { O_RDONLY, O_DIRECTORY, O_NOFOLLOW } = fs.constants;
+/** How many of the next siblings `ahead` has heard of, at most. */
+const AHEAD = 8;
 const EMPTY_CHILD: Child = { name: Buffer.alloc(0), fresh: false };
 
 /** Gives the unvisited subdirectory nearest the task's root to the pool. */
@@ -170,7 +183,7 @@ function openFrame(ctx: Ctx, rel: Uint8Array, destination: DestinationMode): Fra
       throw error;
     }
   }
-  return { src, dst, rel: Buffer.from(rel), children: [], next: 0 };
+  return { src, dst, rel: Buffer.from(rel), children: [], next: 0, ahead: 0 };
 }
 
 /** The helper may still be applying metadata through these fds: they close once it answered. */

@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import { MetaHelper } from '../../../src/data/meta-helper.js';
 
 describe('metadata helper', () => {
-  it('answers a metadata batch after prefetches it has not answered yet', (t) => {
+  it('answers a metadata batch after file and directory prefetches it has not answered yet', (t) => {
     const helper = MetaHelper.forThread();
     if (helper === null) {
       t.skip('perl is not available here');
@@ -21,13 +21,17 @@ describe('metadata helper', () => {
       // Names that are not regular files, or gone, are ignored.
       helper.prefetch(dirFd, ['a', 'b', 'link', 'sub', 'missing'].map((n) => Buffer.from(n)));
       helper.prefetch(dirFd, [Buffer.from('c')]);
+      fs.symlinkSync(tmpdir(), join(dir, 'dir-link'));
+      helper.prefetchDirs(dirFd, ['sub', 'dir-link', 'a', 'missing'].map((n) => Buffer.from(n)));
+      assert.ok(helper.busy);
       const mtimeNs = 1_600_000_000_987_654_321n;
       const failed = helper.apply([{ srcDirFd: dirFd, dstDirFd: dirFd, name: Buffer.from('b'), atimeNs: mtimeNs, mtimeNs, times: true }], false);
       assert.deepEqual(failed, { times: 0, xattrs: 0 });
       assert.equal(fs.statSync(join(dir, 'b'), { bigint: true }).mtimeNs, mtimeNs);
       helper.prefetch(dirFd, [Buffer.from('a')]);
-      helper.settle();
-      helper.settle();
+      assert.deepEqual(helper.settle(), []);
+      assert.ok(!helper.busy);
+      assert.deepEqual(helper.settle(), []);
       assert.equal(fs.readFileSync(join(dir, 'a'), 'utf8'), 'a'.repeat(1000));
     } finally {
       fs.closeSync(dirFd);
