@@ -90,7 +90,7 @@ export function chunk(ctx: Ctx, task: ChunkTask): TaskResult {
     state.setCurrent(file.rel);
     for (let attempt = 1; ; attempt++) {
       const copied = copyRange(srcFd, dstFd, offset, length, { state, verify: job.verify, sparse: file.sparse && attempt === 1, bandwidth: job.bandwidth, rel: file.rel, counted });
-      if (copied.destHash === copied.hash) {
+      if (copied.verified) {
         ok = true;
         return { ok: true, hash: copied.hash };
       }

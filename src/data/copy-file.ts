@@ -20,11 +20,18 @@ export const BLOCK = 4096;
 export const CHUNK = 256 * 1024;
 const ZERO = Buffer.alloc(BLOCK);
 let ioBuffer: Buffer | null = null;
+let backBuffer: Buffer | null = null;
 
 /** The thread's reusable I/O buffer. */
 export function buffer(): Buffer {
   ioBuffer ??= Buffer.allocUnsafeSlow(CHUNK);
   return ioBuffer;
+}
+
+/** The thread's second buffer: what verification reads back from the destination. */
+function readBackBuffer(): Buffer {
+  backBuffer ??= Buffer.allocUnsafeSlow(CHUNK);
+  return backBuffer;
 }
 
 /** A file is treated as sparse (holes recreated) when it has fewer blocks allocated than its size needs, like cp --sparse=auto. */
@@ -37,8 +44,8 @@ export interface RangeCopy {
   bytes: number;
   /** Hash of the source bytes as read ('' when not verifying). */
   hash: string;
-  /** Hash of the destination bytes read back ('' when not verifying). */
-  destHash: string;
+  /** The destination read back equal to the source, piece by piece (always true when not verifying). */
+  verified: boolean;
 }
 
 export interface RangeOptions {
@@ -60,14 +67,15 @@ function cancelled(rel: Uint8Array): Error {
 /**
  * Copies [offset, offset+length) from src to dst, stopping early at the source's EOF. When
  * verifying, the source is hashed as read and each piece is read back from the destination
- * right after it is written, while it is still in L2, into a second hash: one
- * buffer, no second open and no second pass over the file. In sparse mode the destination
- * must already have its final size, so the holes read back as zeros.
+ * right after it is written, while it is still in L2, and compared with the source piece byte
+ * for byte: equal bytes are what equal hashes would show, without hashing twice. A mismatch
+ * stops the copy (the caller retries). In sparse mode the destination must already have its
+ * final size, so the holes read back as zeros.
  */
 export function copyRange(srcFd: number, dstFd: number, offset: number, length: number, opts: RangeOptions): RangeCopy {
   const buf = buffer();
   const hasher: Hasher | null = opts.verify === 'none' ? null : createHasher(opts.verify);
-  const readBack: Hasher | null = opts.verify === 'none' ? null : createHasher(opts.verify);
+  const back = opts.verify === 'none' ? null : readBackBuffer();
   let pos = offset;
   const end = offset + length;
   let first = true;
@@ -88,13 +96,15 @@ export function copyRange(srcFd: number, dstFd: number, offset: number, length: 
       first = false;
       opts.afterFirstWrite?.();
     }
-    if (readBack !== null) readBack.update(buf.subarray(0, readFully(dstFd, buf, n, pos)));
+    if (back !== null && (readFully(dstFd, back, n, pos) !== n || !back.subarray(0, n).equals(data))) {
+      return { bytes: pos - offset, hash: hasher!.digest(), verified: false };
+    }
     pos += n;
     opts.counted.bytes += n;
     opts.state.add(C.bytesDone, n);
     opts.state.throttle(n, opts.bandwidth);
   }
-  return { bytes: pos - offset, hash: hasher ? hasher.digest() : '', destHash: readBack ? readBack.digest() : '' };
+  return { bytes: pos - offset, hash: hasher ? hasher.digest() : '', verified: true };
 }
 
 function readFully(fd: number, buf: Buffer, length: number, position: number): number {
@@ -131,16 +141,21 @@ function writeAll(fd: number, data: Buffer, position: number): void {
   while (off < data.length) off += fs.writeSync(fd, data, off, data.length - off, position + off);
 }
 
-/** Hashes [offset, offset+length) of an fd (the destination read-back). */
-export function hashRange(fd: number, offset: number, length: number, verify: Exclude<VerifyAlgorithm, 'none'>, state: SharedState, rel: Uint8Array): string {
+/**
+ * Whether two files hold the same bytes in [0, length) (the source read `srcFd`, then the
+ * destination compared with it piece by piece); returns the source's hash, or null at the
+ * first difference.
+ */
+export function sameContent(srcFd: number, dstFd: number, length: number, verify: Exclude<VerifyAlgorithm, 'none'>, state: SharedState, rel: Uint8Array): string | null {
   const buf = buffer();
+  const back = readBackBuffer();
   const hasher = createHasher(verify);
-  let pos = offset;
-  const end = offset + length;
-  while (pos < end) {
+  let pos = 0;
+  while (pos < length) {
     if (state.cancelled) throw cancelled(rel);
-    const n = fs.readSync(fd, buf, 0, Math.min(CHUNK, end - pos), pos);
+    const n = fs.readSync(srcFd, buf, 0, Math.min(CHUNK, length - pos), pos);
     if (n === 0) break;
+    if (readFully(dstFd, back, n, pos) !== n || !back.subarray(0, n).equals(buf.subarray(0, n))) return null;
     hasher.update(buf.subarray(0, n));
     pos += n;
   }

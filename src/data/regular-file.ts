@@ -11,7 +11,7 @@
  */
 import * as fs from 'node:fs';
 import { fingerprint, formatEntry } from './checkpoint.js';
-import { copyRange, hashRange, looksSparse } from './copy-file.js';
+import { copyRange, looksSparse, sameContent } from './copy-file.js';
 import { chooseStep, recordStep } from './copy-method.js';
 import { applyFileMeta, clearDest, queueMeta, sameTime, xattrsMayDiffer, type Ctx } from './entries.js';
 import { at, closeQuietly, displayPath, fail, lstatAt, openSourceFile, sysFail, TaskFailure } from './fs-at.js';
@@ -57,8 +57,8 @@ export function upToDate(ctx: Ctx, srcDir: number, dstDir: number, name: Uint8Ar
     try {
       const dstFd = fs.openSync(at(dstDir, name), O_RDONLY | O_NOFOLLOW | O_NOATIME);
       try {
-        const hash = hashRange(srcFd, 0, Number(st.size), job.verify, state, rel);
-        if (hashRange(dstFd, 0, Number(st.size), job.verify, state, rel) !== hash) return false;
+        const hash = sameContent(srcFd, dstFd, Number(st.size), job.verify, state, rel);
+        if (hash === null) return false;
         ctx.checkpoint.add(formatEntry(rel, st.size, st.mtimeNs, hash));
       } finally {
         closeQuietly(dstFd);
@@ -165,12 +165,12 @@ function writeFile(ctx: Ctx, srcFd: number, srcDir: number, dstDir: number, name
       if (sparse) fs.ftruncateSync(dstFd, size);
       const afterFirstWrite = corruptHook(ctx, dstFd, rel, attempt);
       const copied = copyRange(srcFd, dstFd, 0, size, { state, verify: job.verify, sparse, bandwidth: job.bandwidth, rel, counted, ...(afterFirstWrite ? { afterFirstWrite } : {}) });
+      if (!copied.verified) return false;
       if (copied.bytes !== size) {
         state.add(C.bytesTotalAdjust, copied.bytes - size);
         if (sparse) fs.ftruncateSync(dstFd, copied.bytes);
       }
       hash = copied.hash;
-      if (copied.destHash !== hash) return false;
     }
     if (offloadable && job.copyMethod === 'auto') recordStep(state, step, Number(process.hrtime.bigint() - t0), size);
     applyFileMeta(ctx, dstFd, st, created.ownerKnown ? { uid: EUID, gid: EGID } : null);
