@@ -11,7 +11,7 @@ import { chunk, finishBig, prepareBig } from './big-file.js';
 import { abandonMeta, cancelCheck, closeAfterMeta, copySpecial, copySymlink, openPair, settleMeta, submitMeta, type Ctx } from './entries.js';
 import { cleanup, links, meta, metaDirs } from './finish-tasks.js';
 import { at, displayPath, fail, isIgnored, joinRel, lstatAt, readDirAt, sysFail, TaskFailure, toBuffer } from './fs-at.js';
-import { MetaHelper, probeMetaHelper } from './meta-helper.js';
+import { MetaHelper, PREFETCH_FILES, probeMetaHelper } from './meta-helper.js';
 import { copyRegular, upToDate } from './regular-file.js';
 import { MESSAGE_BATCH, scan } from './scan.js';
 import { C, SharedState } from './shared-state.js';
@@ -97,7 +97,7 @@ interface DirOutput {
   hardLinks: HardLinkEntry[];
 }
 
-const BATCH = 128;
+const BATCH = PREFETCH_FILES;
 
 /**
  * Copies a subtree (walk.ts). Subdirectories are created while their parent is listed (their
@@ -111,10 +111,14 @@ function copyDir(ctx: Ctx, task: CopyDirTask): CopyDirOk {
   const walked: Uint8Array[] = [];
   let top = true;
   let opened = false;
+  // Every file of a fresh directory is read: the helper starts on the next ones while this
+  // thread copies the current directory (closeAfterMeta keeps the parent open until it is done).
+  const helper = ctx.helper;
+  const ahead = helper === null ? undefined : (parent: number, next: Child[]): void => helper.prefetchFilesIn(parent, next.filter((c) => c.fresh).map((c) => c.name));
   try {
-    walkTree(ctx, outbox, task.dir, task.fresh, 'required', undefined, (src, dst, rel, fresh) => {
+    walkTree(ctx, outbox, task.dir, task.fresh, 'required', ahead, (src, dst, rel, fresh, aheadDone) => {
       opened = true;
-      let children = copyDirEntries(ctx, outbox, src, dst, rel, fresh, out);
+      let children = copyDirEntries(ctx, outbox, src, dst, rel, fresh, aheadDone, out);
       if (top && task.only !== null) {
         // The other subdirectories are up to date or listed as dirty themselves; a directory
         // created now (gone since the size pass looked) is copied whole all the same.
@@ -134,20 +138,23 @@ function copyDir(ctx: Ctx, task: CopyDirTask): CopyDirOk {
   return { ok: true, subdirs: [], bigFiles: out.bigFiles, hardLinks: out.hardLinks, specialSkipped: ctx.specialSkipped, walked, posted: outbox.posted };
 }
 
-function copyDirEntries(ctx: Ctx, outbox: Outbox, src: number, dst: number, rel: Buffer, fresh: boolean, out: DirOutput): Child[] {
+function copyDirEntries(ctx: Ctx, outbox: Outbox, src: number, dst: number, rel: Buffer, fresh: boolean, aheadDone: boolean, out: DirOutput): Child[] {
   const children: Child[] = [];
   let names: Buffer[] = [];
   let kinds = new Uint8Array(BATCH);
+  let first = true;
   const handOffOrCopy = (final: boolean): void => {
     if (names.length === 0) return;
     if (!final && outbox.wanted) {
       outbox.handOff({ kind: 'files', dir: rel, fresh, names, kinds: kinds.subarray(0, names.length) });
       kinds = new Uint8Array(BATCH);
     } else {
-      copyBatch(ctx, src, dst, rel, fresh, names, kinds, out);
+      // The first batch's files were asked for when the walk came near (PREFETCH_FILES entries).
+      copyBatch(ctx, src, dst, rel, fresh, names, kinds, out, !(aheadDone && first));
       flushOutput(outbox, out);
     }
     names = [];
+    first = false;
   };
   if (ctx.job.mirror && !fresh) removeExtraneous(ctx, src, dst, rel);
   for (const entry of readDirAt(src)) {
@@ -197,10 +204,10 @@ function copyFiles(ctx: Ctx, task: CopyFilesTask): CopyDirOk {
   return { ok: true, subdirs, bigFiles: out.bigFiles, hardLinks: out.hardLinks, specialSkipped: ctx.specialSkipped, walked: [], posted: 0 };
 }
 
-function copyBatch(ctx: Ctx, src: number, dst: number, dirRel: Uint8Array, fresh: boolean, names: Buffer[], kinds: Uint8Array, out: DirOutput): void {
+function copyBatch(ctx: Ctx, src: number, dst: number, dirRel: Uint8Array, fresh: boolean, names: Buffer[], kinds: Uint8Array, out: DirOutput, prefetch = true): void {
   // In a fresh directory every listed file is read: start reading all of them now, so a cold
   // source has many reads in flight (settleMeta waits for the helper before src closes).
-  if (fresh) ctx.helper?.prefetch(src, names.filter((_, i) => kinds[i] === EntryKind.File));
+  if (fresh && prefetch) ctx.helper?.prefetch(src, names.filter((_, i) => kinds[i] === EntryKind.File));
   for (let i = 0; i < names.length; i++) {
     cancelCheck(ctx, dirRel);
     handleEntry(ctx, src, dst, dirRel, names[i]!, kinds[i] === EntryKind.File, fresh, out);

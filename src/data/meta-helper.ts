@@ -20,6 +20,8 @@ const SYSCALLS: Partial<Record<string, readonly number[]>> = { x64: [280, 195, 1
 /** POSIX_FADV_WILLNEED; how much of each file to ask for (the engine's read size). */
 const WILLNEED = 3;
 const PREFETCH_BYTES = 256 * 1024;
+/** Entries of a directory whose files `prefetchFilesIn` asks for (one batch of the data pass). */
+export const PREFETCH_FILES = 128;
 
 /**
  * Protocol: fields end with NUL. `T path asec ansec msec mnsec` sets times; `X src dst` makes
@@ -27,14 +29,15 @@ const PREFETCH_BYTES = 256 * 1024;
  * the destination's policy); `R path` asks the kernel to start reading the file's first bytes
  * (open without following a symlink or blocking on a FIFO, posix_fadvise WILLNEED, close;
  * failures are ignored); `L path` reads a directory's entries (opened without following a
- * symlink) so its blocks are cached; an empty field ends the batch and perl answers "<bad times>
+ * symlink) so its blocks are cached; `P path` does R for the regular files among a directory's
+ * first entries; an empty field ends the batch and perl answers "<bad times>
  * <bad xattrs>\n". A source that does not support xattrs has none; a destination that refuses
  * a name (EPERM for trusted.* without root, ENOTSUP) counts as one bad xattr.
  */
 const SCRIPT = String.raw`
-use strict; my ($ut, $ls, $gt, $st, $rm, $fa, $gd, $willneed, $prefetch, $oflags, $dflags, $req, $resp) = @ARGV;
+use strict; my ($ut, $ls, $gt, $st, $rm, $fa, $gd, $willneed, $prefetch, $files, $oflags, $dflags, $req, $resp) = @ARGV;
 # syscall passes strings by address: arguments from @ARGV must be made numbers.
-($willneed, $prefetch) = (0 + $willneed, 0 + $prefetch);
+($willneed, $prefetch, $files) = (0 + $willneed, 0 + $prefetch, 0 + $files);
 open(my $in, '<', $req) or die "req: $!"; open(my $out, '>', $resp) or die "resp: $!";
 select($out); $| = 1; print "ready\n"; local $/ = "\0";
 my ($tbad, $xbad) = (0, 0); my $buf = "\0" x 65536;
@@ -59,6 +62,23 @@ while (defined(my $op = <$in>)) {
   } elsif ($op eq 'R') {
     my $p = field();
     if (sysopen(my $fh, $p, $oflags)) { syscall($fa, fileno($fh), 0, $prefetch, $willneed); close($fh); }
+  } elsif ($op eq 'P') {
+    my $p = field();
+    if (sysopen(my $dh, $p, $dflags)) {
+      # The directory as opened (no symlink followed), listed through perl's own fd.
+      my $d = '/proc/self/fd/' . fileno($dh);
+      if (opendir(my $ls, $d)) {
+        my $n = 0;
+        while (defined(my $e = readdir($ls))) {
+          next if $e eq '.' || $e eq '..';
+          last if ++$n > $files;
+          next unless lstat("$d/$e") && -f _;
+          if (sysopen(my $fh, "$d/$e", $oflags)) { syscall($fa, fileno($fh), 0, $prefetch, $willneed); close($fh); }
+        }
+        closedir($ls);
+      }
+      close($dh);
+    }
   } elsif ($op eq 'L') {
     my $p = field();
     if (sysopen(my $dh, $p, $dflags)) { 1 while syscall($gd, fileno($dh), $buf, 65536) > 0; close($dh); }
@@ -118,7 +138,7 @@ export class MetaHelper {
       if (spawnSync('mkfifo', ['-m', '600', req, resp], { stdio: 'ignore' }).status !== 0) return null;
       if (spawnSync('perl', ['-e', 'exit 0'], { stdio: 'ignore' }).status !== 0) return null;
       const { O_RDONLY, O_NONBLOCK, O_NOFOLLOW, O_DIRECTORY } = fs.constants;
-      const extra = [WILLNEED, PREFETCH_BYTES, O_RDONLY | O_NONBLOCK | O_NOFOLLOW, O_RDONLY | O_DIRECTORY | O_NOFOLLOW];
+      const extra = [WILLNEED, PREFETCH_BYTES, PREFETCH_FILES, O_RDONLY | O_NONBLOCK | O_NOFOLLOW, O_RDONLY | O_DIRECTORY | O_NOFOLLOW];
       const child = spawn('perl', ['-e', SCRIPT, ...sys.map(String), ...extra.map(String), req, resp], { stdio: 'ignore' });
       child.on('error', () => undefined);
       child.unref();
@@ -183,6 +203,20 @@ export class MetaHelper {
   }
 
   /**
+   * Has the kernel start reading the regular files among the first PREFETCH_FILES entries of
+   * each of these subdirectories of `dirFd` (the helper lists them itself, lstats each name and
+   * opens only regular files): the walk asks for the directories it visits next. The caller
+   * must call `settle` before it closes `dirFd`.
+   */
+  prefetchFilesIn(dirFd: number, names: readonly Uint8Array[]): void {
+    if (names.length === 0) return;
+    const parts: Buffer[] = [];
+    for (const name of names) parts.push(P, ...this.path(dirFd, name));
+    this.send(parts);
+    this.unanswered.push(false);
+  }
+
+  /**
    * Has the helper list these subdirectories of `dirFd` (getdents64, the listing discarded)
    * while the caller works through earlier ones: on a cold tree the directory blocks are then
    * read two at a time per worker. The caller must call `settle` before it closes `dirFd`.
@@ -242,6 +276,7 @@ const T = Buffer.from('T\0');
 const X = Buffer.from('X\0');
 const R = Buffer.from('R\0');
 const L = Buffer.from('L\0');
+const P = Buffer.from('P\0');
 
 
 /**

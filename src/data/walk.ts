@@ -21,6 +21,8 @@ import type { WalkMessage } from './types.js';
 export interface Child {
   name: Buffer;
   fresh: boolean;
+  /** Handed to the walk's `ahead` before it was visited. */
+  ahead?: boolean;
 }
 
 interface Frame {
@@ -82,14 +84,14 @@ export function walkTree(
   rel: Uint8Array,
   fresh: boolean,
   destination: DestinationMode,
-  ahead: ((parentSrc: number, names: Buffer[]) => void) | undefined,
-  visit: (src: number, dst: number, rel: Buffer, fresh: boolean) => Child[],
+  ahead: ((parentSrc: number, next: Child[]) => void) | undefined,
+  visit: (src: number, dst: number, rel: Buffer, fresh: boolean, aheadDone: boolean) => Child[],
 ): void {
   const stack: Frame[] = [];
   try {
     const root = openFrame(ctx, rel, destination === 'optional' && fresh ? 'none' : destination);
     stack.push(root);
-    root.children = visit(root.src, root.dst, root.rel, fresh);
+    root.children = visit(root.src, root.dst, root.rel, fresh, false);
     while (stack.length > 0) {
       const top = stack[stack.length - 1]!;
       if (top.next >= top.children.length) {
@@ -106,7 +108,9 @@ export function walkTree(
       if (ahead !== undefined && top.ahead - top.next < AHEAD / 2) {
         const end = Math.min(top.next + AHEAD, top.children.length);
         if (top.ahead < end) {
-          ahead(top.src, top.children.slice(Math.max(top.ahead, top.next), end).map((c) => c.name));
+          const next = top.children.slice(Math.max(top.ahead, top.next), end);
+          for (const c of next) c.ahead = true;
+          ahead(top.src, next);
           top.ahead = end;
         }
       }
@@ -123,7 +127,7 @@ export function walkTree(
       } else if (destination === 'optional' && top.dst >= 0 && !child.fresh) dst = openOptional(top.dst, child.name);
       const frame: Frame = { src, dst, rel: childRel, children: [], next: 0, ahead: 0 };
       stack.push(frame);
-      frame.children = visit(src, dst, childRel, child.fresh);
+      frame.children = visit(src, dst, childRel, child.fresh, child.ahead === true);
     }
   } finally {
     if (stack.length > 0) {

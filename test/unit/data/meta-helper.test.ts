@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +24,11 @@ describe('metadata helper', () => {
       helper.prefetch(dirFd, [Buffer.from('c')]);
       fs.symlinkSync(tmpdir(), join(dir, 'dir-link'));
       helper.prefetchDirs(dirFd, ['sub', 'dir-link', 'a', 'missing'].map((n) => Buffer.from(n)));
+      // A FIFO is never opened (it could block), nor is anything behind a symlink.
+      fs.writeFileSync(join(dir, 'sub/f'), 'f');
+      fs.symlinkSync('/etc/hostname', join(dir, 'sub/l'));
+      spawnSync('mkfifo', [join(dir, 'sub/fifo')]);
+      helper.prefetchFilesIn(dirFd, ['sub', 'dir-link', 'a', 'missing'].map((n) => Buffer.from(n)));
       assert.ok(helper.busy);
       const mtimeNs = 1_600_000_000_987_654_321n;
       const failed = helper.apply([{ srcDirFd: dirFd, dstDirFd: dirFd, name: Buffer.from('b'), atimeNs: mtimeNs, mtimeNs, times: true }], false);
