@@ -179,11 +179,13 @@ export class MetaHelper {
     if (records.length === 0) return;
     const parts: Buffer[] = [];
     for (const r of records) {
+      // xattrs first: a destination entry whose mtime matches its source has everything, even
+      // after a crash between the two (an xattr-only check then relies on the ctime rule).
+      if (xattrs) parts.push(X, ...this.path(r.srcDirFd, r.name), ...this.path(r.dstDirFd, r.name));
       if (r.times) {
         const s = (ns: bigint): string => `${ns / 1_000_000_000n}\0${ns % 1_000_000_000n}\0`;
         parts.push(T, ...this.path(r.dstDirFd, r.name), Buffer.from(s(r.atimeNs) + s(r.mtimeNs)));
       }
-      if (xattrs) parts.push(X, ...this.path(r.srcDirFd, r.name), ...this.path(r.dstDirFd, r.name));
     }
     this.send(parts);
     this.unanswered.push(true);
