@@ -362,6 +362,29 @@ describe('copyTree errors', () => {
 });
 
 describe('copyTree cancel and resume', () => {
+  it('cancels in the middle of a tree walk, then the same pool copies other trees exactly', async () => {
+    const { source, destination } = roots();
+    for (let d = 0; d < 30; d++) {
+      fs.mkdirSync(join(source, `d${d}/sub`), { recursive: true });
+      for (let f = 0; f < 20; f++) fs.writeFileSync(join(source, `d${d}/sub/f${f}`), Buffer.alloc(8 * 1024, d + f));
+    }
+    const controller = new AbortController();
+    const job = pool.copyTree({ source, destination, bandwidthBytesPerSecond: 1024 * 1024 }, controller.signal);
+    await whenProgress(job.progress, (p) => p.filesDone >= 40);
+    controller.abort();
+    await expectFailure(job.done, 'CANCELLED');
+    // The workers' helpers must be in step again: times, xattrs and prefetches of the next jobs.
+    for (const verify of ['sha256', 'none'] as const) {
+      const next = roots();
+      buildFidelityTree(next.source);
+      await pool.copyTree({ source: next.source, destination: next.destination, verify }).done;
+      assert.deepEqual(diffTrees(describeTree(next.source), describeTree(next.destination)), []);
+    }
+    const resumed = await pool.copyTree({ source, destination }).done;
+    assert.equal(resumed.filesCopied + resumed.filesSkipped, 600);
+    assert.deepEqual(diffTrees(describeTree(source), describeTree(destination)), []);
+  });
+
   it('cancels mid-file through the AbortSignal and removes the partial file', async () => {
     const { source, destination } = roots();
     fs.writeFileSync(join(source, 'big'), Buffer.alloc(64 * 1024 * 1024, 1));
