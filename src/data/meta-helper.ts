@@ -95,6 +95,8 @@ export interface MetaRecord {
   mtimeNs: bigint;
   /** Also set the timestamps (false: only xattrs, e.g. for an entry that was already up to date). */
   times: boolean;
+  /** Only the timestamps (xattrs known to be in step). */
+  timesOnly?: boolean;
 }
 
 export interface MetaFailures {
@@ -181,7 +183,7 @@ export class MetaHelper {
     for (const r of records) {
       // xattrs first: a destination entry whose mtime matches its source has everything, even
       // after a crash between the two (an xattr-only check then relies on the ctime rule).
-      if (xattrs) parts.push(X, ...this.path(r.srcDirFd, r.name), ...this.path(r.dstDirFd, r.name));
+      if (xattrs && r.timesOnly !== true) parts.push(X, ...this.path(r.srcDirFd, r.name), ...this.path(r.dstDirFd, r.name));
       if (r.times) {
         const s = (ns: bigint): string => `${ns / 1_000_000_000n}\0${ns % 1_000_000_000n}\0`;
         parts.push(T, ...this.path(r.dstDirFd, r.name), Buffer.from(s(r.atimeNs) + s(r.mtimeNs)));

@@ -13,12 +13,14 @@
  * would without this comparison.
  */
 import * as fs from 'node:fs';
-import { cancelCheck, settleMeta, symlinkClean, xattrsMayDiffer, type Ctx } from './entries.js';
+import { cancelCheck, settleMeta, submitMeta, symlinkClean, xattrsMayDiffer, type Ctx } from './entries.js';
 import { dirMetaSame } from './finish-tasks.js';
 import { displayPath, fail, isIgnored, joinRel, lstatAt, readDirAt, sysFail } from './fs-at.js';
 import { fileClean } from './regular-file.js';
 import type { DirtyDir, ScanOk, ScanTask } from './types.js';
 import { Outbox, walkTree, type Child } from './walk.js';
+
+const DOT = Buffer.from('.');
 
 /** Hard links and dirty directories travel to the pool in batches of this many. */
 export const MESSAGE_BATCH = 256;
@@ -114,12 +116,22 @@ function scanDir(ctx: Ctx, out: ScanOk, src: number, dst: number, rel: Buffer, a
         if (st.isFile()) cleanBytes += Number(st.size);
       } else dirty = true;
     }
-    if (compare && !dirty && job.mirror && countEntries(dst, job.ignore) !== entries) dirty = true;
-    // After the listings, which may have moved either directory's atime.
+    if (compare && !dirty && rel.length === 0 && job.mirror && countEntries(dst, job.ignore) !== entries) dirty = true;
     if (compare && !dirty && rel.length > 0) {
+      // The source after its listing (which may have moved its atime), the destination before
+      // its own (mirror).
       const st = fs.fstatSync(src, { bigint: true });
       const current = fs.fstatSync(dst, { bigint: true });
       if (!dirMetaSame(job, st, current) || xattrsMayDiffer(st, current)) dirty = true;
+      else if (job.mirror) {
+        if (countEntries(dst, job.ignore) !== entries) dirty = true;
+        // Listing the destination moves its atime (relatime: ferry's last utimensat left its
+        // ctime newer than the atime it set), so the time it had goes back.
+        else if (fs.fstatSync(dst, { bigint: true }).atimeNs !== current.atimeNs) {
+          ctx.pending.push({ srcDirFd: src, dstDirFd: dst, name: DOT, atimeNs: current.atimeNs, mtimeNs: current.mtimeNs, times: true, timesOnly: true });
+          submitMeta(ctx, rel);
+        }
+      }
     }
   } catch (error) {
     throw sysFail(error, 'source', rel, 'list directory');

@@ -228,6 +228,18 @@ describe('copyTree incremental sync, mirror and verification', () => {
     });
   }
 
+  it('mirroring re-runs keep the atimes of the destination directories they list', async () => {
+    const { source, destination } = roots();
+    fs.mkdirSync(join(source, 'a/b'), { recursive: true });
+    fs.writeFileSync(join(source, 'a/b/f'), 'f');
+    for (let i = 0; i < 3; i++) {
+      const r = await pool.copyTree({ source, destination, mirror: true }).done;
+      assert.equal(r.filesCopied, i === 0 ? 1 : 0);
+      // Only stat here: listing a directory is what moves its atime.
+      for (const d of ['a', 'a/b']) assert.equal(fs.statSync(join(destination, d), { bigint: true }).atimeNs, fs.statSync(join(source, d), { bigint: true }).atimeNs, `${d} after run ${i}`);
+    }
+  });
+
   it('a mirroring re-run removes a name added to an otherwise unchanged destination directory', async () => {
     const { source, destination } = roots();
     fs.mkdirSync(join(source, 'a/b'), { recursive: true });
