@@ -5,15 +5,17 @@
  *   ferry-checkpoint v1 {"source":…,"destination":…,"verify":…}
  *   <relative path, base64>\t<size>\t<mtime ns>\t<hash or ->
  *
- * Workers append lines after the destination entry is complete (data, metadata, verification)
- * and fdatasync at most once a second; the pool syncs at the end and compacts the file (last
- * line per path wins) unless the job appended nothing to a file that was already clean. To
- * resume, the pool loads fingerprints (XXH3-64 of a line's path, size and mtime fields, seeded
- * by the algorithm) into a SharedArrayBuffer hash table that every worker reads: a
- * file is skipped without reading it only if the source still has the checkpointed size and
- * mtime and the destination matches them too. A file missing from the table is compared by
- * hash (or by size+mtime when not verifying), so the destination itself is the authority and
- * the checkpoint only saves reading. Guards against process crashes; after a power loss the
+ * Workers append lines once the destination entry's data is written and verified (its times
+ * and xattrs may still be with the helper: until its mtime matches, the entry is not up to
+ * date, so a crash then costs a re-copy, never a skip) and fdatasync at most once a second;
+ * the pool syncs at the end and compacts the file (last line per path wins) unless the job
+ * appended nothing to a file that was already clean. To resume, the pool loads fingerprints
+ * (XXH3-64 of a line's path, size and mtime fields, seeded by the algorithm) into a
+ * SharedArrayBuffer hash table that every worker reads: a file is skipped without reading it
+ * only if the source still has the checkpointed size and mtime and the destination matches
+ * them too. A file missing from the table is compared with its source byte for byte (or by
+ * size+mtime when not verifying), so the destination itself is the authority and the
+ * checkpoint only saves reading. Guards against process crashes; after a power loss the
  * destination may hold less than the checkpoint claims, so run that final sync without it.
  */
 import * as fs from 'node:fs';

@@ -10,12 +10,18 @@
  * Every worker adds the nanoseconds and bytes of each data step to shared counters. The method
  * with fewer sampled bytes goes next until both have SAMPLE_BYTES; after that the faster one
  * (per byte, over all samples) is used, and every PROBE_EVERY-th file still goes the other way
- * so the choice follows changing conditions (cold vs warm cache, other load).
+ * so the choice follows changing conditions (cold vs warm cache, other load). A method at least
+ * CLEAR_LEAD times slower once both have MIN_SAMPLE_BYTES stops being sampled and is probed
+ * only every PROBE_EVERY_CLEAR-th file: on small files copy_file_range lost by 1.6-5x here,
+ * and sampling 16 MiB of it plus every 32nd file cost 5-7% of the small set's time.
  */
 import { C, type SharedState } from './shared-state.js';
 
 const SAMPLE_BYTES = 16 * 1024 * 1024;
+const MIN_SAMPLE_BYTES = 2 * 1024 * 1024;
 const PROBE_EVERY = 32;
+const CLEAR_LEAD = 2;
+const PROBE_EVERY_CLEAR = 256;
 
 export type DataStep = 'readwrite' | 'offload';
 
@@ -25,9 +31,12 @@ let counter = 0;
 export function chooseStep(state: SharedState): DataStep {
   const rwBytes = state.get(C.readWriteBytes);
   const offBytes = state.get(C.offloadBytes);
-  if (rwBytes < SAMPLE_BYTES || offBytes < SAMPLE_BYTES) return rwBytes <= offBytes ? 'readwrite' : 'offload';
-  const faster: DataStep = perByte(state, 'readwrite') <= perByte(state, 'offload') ? 'readwrite' : 'offload';
-  if (++counter % PROBE_EVERY === 0) return faster === 'readwrite' ? 'offload' : 'readwrite';
+  const rw = perByte(state, 'readwrite');
+  const off = perByte(state, 'offload');
+  const faster: DataStep = rw <= off ? 'readwrite' : 'offload';
+  const clear = rwBytes >= MIN_SAMPLE_BYTES && offBytes >= MIN_SAMPLE_BYTES && Math.max(rw, off) >= CLEAR_LEAD * Math.min(rw, off);
+  if (!clear && (rwBytes < SAMPLE_BYTES || offBytes < SAMPLE_BYTES)) return rwBytes <= offBytes ? 'readwrite' : 'offload';
+  if (++counter % (clear ? PROBE_EVERY_CLEAR : PROBE_EVERY) === 0) return faster === 'readwrite' ? 'offload' : 'readwrite';
   return faster;
 }
 

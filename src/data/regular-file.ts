@@ -6,8 +6,9 @@
  * The walk says how much is known. In a directory this job created ("fresh") nothing can be up
  * to date, so the source is opened at once and the destination created with O_EXCL without
  * any lstat (an EEXIST falls back to the careful path). Elsewhere both names are lstat'ed
- * first, so an unchanged file is skipped without opening or reading it: the re-run and final
- * sync cost two lstats per file (and an xattr comparison only when the source's ctime moved).
+ * first, so an unchanged file is skipped without opening or reading it: the data pass of a
+ * re-run or final sync comes here only for directories the size pass found changed (scan.ts),
+ * and an xattr comparison only when the source's ctime moved.
  */
 import * as fs from 'node:fs';
 import { fingerprint, formatEntry } from './checkpoint.js';
@@ -45,7 +46,7 @@ export function fileClean(ctx: Ctx, rel: Uint8Array, st: fs.BigIntStats, dst: fs
 
 /**
  * True (and counted as skipped) when the destination already holds this file: same type, size
- * and mtime, and when verifying, a checkpointed fingerprint or equal hashes of both sides. The
+ * and mtime, and when verifying, a checkpointed fingerprint or the same bytes on both sides. The
  * owner and mode are fixed in place and the xattrs synced.
  */
 export function upToDate(ctx: Ctx, srcDir: number, dstDir: number, name: Uint8Array, rel: Uint8Array, st: fs.BigIntStats, dst: fs.BigIntStats | undefined): boolean {
