@@ -8,7 +8,8 @@
  * absolute times drift): before each timed run the source is re-read (so every tool starts
  * from the same warm metadata and data) and then the page cache is dropped where allowed
  * (quietly skipped where not, e.g. in a container: then every tool reads a warm source). Each
- * figure is the median of --runs runs, and ratios are only taken between tools of one run.
+ * figure is the median of --runs runs (taken round robin over the tools), and ratios are only
+ * taken between tools of one run.
  * Peak RSS is measured per run (ferry runs in a child process).
  *
  * Destinations of sets with many files are not deleted right before the next timed run: ext4
@@ -216,19 +217,25 @@ try {
           ...(haveRsync ? [{ tool: 'rsync -a', verify: 'none', rerun: 'plain' } as Plan] : []),
         ];
     const results = new Map<string, { seconds: number; rss: number }>();
-    let complete = false;
+    const samples = new Map<string, Sample[]>(plans.map((p) => [key(p), []]));
+    // Round robin: every round runs each plan once, so drift and the set's first seconds
+    // (the freshly built set still settling) fall on all tools alike, not on the first one.
+    const timed = (group: Plan[]): void => {
+      for (let i = 0; i < runs; i++) for (const plan of group) samples.get(key(plan))!.push(runTool(plan, src, dst, checkpoint));
+    };
+    timed(plans.filter((p) => p.rerun === undefined));
+    const reruns = plans.filter((p) => p.rerun !== undefined);
+    if (reruns.length > 0) {
+      discard(dst);
+      fs.mkdirSync(dst);
+      fs.rmSync(checkpoint, { force: true });
+      ferry(src, dst, 'sha256', checkpoint);
+      timed(reruns);
+    }
     for (const plan of plans) {
-      if (plan.rerun !== undefined && !complete) {
-        discard(dst);
-        fs.mkdirSync(dst);
-        fs.rmSync(checkpoint, { force: true });
-        ferry(src, dst, 'sha256', checkpoint);
-        complete = true;
-      }
-      const samples: Sample[] = [];
-      for (let i = 0; i < runs; i++) samples.push(runTool(plan, src, dst, checkpoint));
-      for (const s of samples) for (const n of s.notes ?? []) notes.add(n.replace(/\d+ MiB\/s/g, 'N MiB/s'));
-      results.set(key(plan), { seconds: median(samples.map((s) => s.seconds)), rss: Math.max(...samples.map((s) => s.rssKiB)) });
+      const taken = samples.get(key(plan))!;
+      for (const s of taken) for (const n of s.notes ?? []) notes.add(n.replace(/\d+ MiB\/s/g, 'N MiB/s'));
+      results.set(key(plan), { seconds: median(taken.map((s) => s.seconds)), rss: Math.max(...taken.map((s) => s.rssKiB)) });
       log(`  ${set} ${plan.tool} verify=${plan.verify}${plan.rerun ? ` re-run (${plan.rerun})` : ''}: ${results.get(key(plan))!.seconds.toFixed(2)} s`);
     }
     for (const plan of plans) {
