@@ -9,8 +9,7 @@ import type { Ferry } from '../orchestrator/ferry-api.js';
 import {
   backendToProto, createShareNetworkRequestFromProto, createShareTypeRequestFromProto, poolToProto, shareNetworkToProto, shareTypeToProto,
 } from './convert-catalog.js';
-import { shareServerStatus } from './convert-enums.js';
-import { shareServerToProto } from './convert-share-servers.js';
+import { listShareServers } from './share-servers-handlers.js';
 import { unary, type CallContext } from './logged-call.js';
 import { optional, required } from './request-errors.js';
 
@@ -45,13 +44,6 @@ export function createCatalogHandlers(ferry: Ferry, logger: Logger): CatalogServ
       return {};
     }),
     // Kept for existing clients; ShareServers.ListShareServers answers the same.
-    listShareServers: rpc('ListShareServers', async (request: pb.ListShareServersRequest): Promise<pb.ListShareServersResponse> => {
-      const servers = await ferry.listShareServers({
-        host: optional(request.host),
-        status: shareServerStatus.fromProto(request.status, 'status'),
-        sourceShareServerId: optional(request.sourceShareServerId),
-      });
-      return { shareServers: servers.map(shareServerToProto) };
-    }),
+    listShareServers: rpc('ListShareServers', (request: pb.ListShareServersRequest): Promise<pb.ListShareServersResponse> => listShareServers(ferry, request)),
   };
 }

@@ -17,18 +17,21 @@ import {
 import { mapAsync, serverStream, unary, type CallContext } from './logged-call.js';
 import { invalidField, missingField, noServerMigration, optional, required, watchIntervalMs } from './request-errors.js';
 
+/** Both ListShareServers (ShareServers' and Catalog's older one) answer through this. */
+export async function listShareServers(ferry: Ferry, request: { host: string; status: number; sourceShareServerId: string }): Promise<{ shareServers: ReturnType<typeof shareServerToProto>[] }> {
+  const servers = await ferry.listShareServers({
+    host: optional(request.host),
+    status: shareServerStatus.fromProto(request.status, 'status'),
+    sourceShareServerId: optional(request.sourceShareServerId),
+  });
+  return { shareServers: servers.map(shareServerToProto) };
+}
+
 export function createShareServersHandlers(ferry: Ferry, logger: Logger): ShareServersServer {
   const rpc = <Req, Res>(method: string, run: (request: Req, context: CallContext) => Promise<Res>) => unary(`ferry.admin.v1.ShareServers/${method}`, logger, run);
 
   return {
-    listShareServers: rpc('ListShareServers', async (request: pb.ShareServersListShareServersRequest): Promise<pb.ShareServersListShareServersResponse> => {
-      const servers = await ferry.listShareServers({
-        sourceShareServerId: optional(request.sourceShareServerId),
-        status: shareServerStatus.fromProto(request.status, 'status'),
-        host: optional(request.host),
-      });
-      return { shareServers: servers.map(shareServerToProto) };
-    }),
+    listShareServers: rpc('ListShareServers', (request: pb.ShareServersListShareServersRequest): Promise<pb.ShareServersListShareServersResponse> => listShareServers(ferry, request)),
     getShareServer: rpc('GetShareServer', async (request: pb.ShareServersGetShareServerRequest): Promise<pb.ShareServersGetShareServerResponse> => ({
       shareServer: shareServerToProto(await ferry.getShareServer(required(request.shareServerId, 'share_server_id'))),
     })),

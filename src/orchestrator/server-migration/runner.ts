@@ -10,7 +10,8 @@ import type { ShareServerMigration } from '../../domain/resources.js';
 import type { TaskState } from '../../domain/statuses.js';
 import type { OrchestratorContext } from '../context.js';
 import type { ServerMigrationNotice } from '../event-bus.js';
-import { describe, pause } from '../share-migration/step.js';
+import { describe } from '../share-migration/step.js';
+import { StepLoops } from '../step-loop.js';
 import type { StoreTx } from '../store-port.js';
 import { loadServerScope } from './scope.js';
 import { cancelDriver, completeDriver, pollDriver, prepare, rollback, startDriver, type ServerStep } from './steps.js';
@@ -58,34 +59,34 @@ export async function applyServerEvent(ctx: OrchestratorContext, tx: StoreTx, mi
   return { migration, notice: { ...entry, shareServerId: current.sourceShareServerId } };
 }
 
-interface Driving {
-  controller: AbortController;
-}
-
 export class ServerMigrationRunner {
-  private readonly driving = new Map<string, Driving>();
-  private readonly loops = new Set<Promise<void>>();
-  private closing = false;
+  private readonly loops: StepLoops<ShareServerMigration, ServerEvent>;
 
-  constructor(private readonly ctx: OrchestratorContext) {}
+  constructor(private readonly ctx: OrchestratorContext) {
+    this.loops = new StepLoops<ShareServerMigration, ServerEvent>({
+      load: (id) => ctx.store.getServerMigration(id),
+      rests: (migration) => !migration.active || SERVER_RESTING_PHASES.has(migration.phase),
+      log: (migration) => ctx.logger.child({ serverMigrationId: migration.id, shareServerId: migration.sourceShareServerId, phase: migration.phase }),
+      step: async (migration, signal, log) => {
+        const result = await STEPS[migration.phase as keyof typeof STEPS](ctx, await loadServerScope(ctx, migration.id), { signal, log });
+        return { type: result.event, error: result.error, resumeAt: result.resumeAt };
+      },
+      commit: (migration, event) => this.commit(migration, migration.phase, event),
+      describe: (event) => ({ event: event.type, ...(event.error ? { err: event.error } : {}) }),
+      giveUp: async (migration, error) => {
+        await ctx.store.updateServerMigration(migration.id, { error: `step ${migration.phase} failed unexpectedly: ${describe(error).message}; restart ferry to retry, or reset the task state`, updatedAt: ctx.now() });
+      },
+    }, ctx.logger);
+  }
 
   /** Starts driving the migration unless a loop already does. */
   kick(migrationId: string): void {
-    if (this.closing || this.driving.has(migrationId)) return;
-    const entry: Driving = { controller: new AbortController() };
-    this.driving.set(migrationId, entry);
-    const loop = this.drive(migrationId, entry)
-      .catch((error: unknown) => this.ctx.logger.error({ serverMigrationId: migrationId, err: error }, 'share server migration runner stopped'))
-      .finally(() => {
-        this.driving.delete(migrationId);
-        this.loops.delete(loop);
-      });
-    this.loops.add(loop);
+    this.loops.kick(migrationId);
   }
 
   /** Aborts the running step (an operator changed the phase); the loop runs the new phase. */
   supersede(migrationId: string): void {
-    this.driving.get(migrationId)?.controller.abort();
+    this.loops.supersede(migrationId);
   }
 
   async commit(migration: ShareServerMigration, expectedPhase: ServerMigrationPhase | undefined, event: ServerEvent): Promise<boolean> {
@@ -95,43 +96,7 @@ export class ServerMigrationRunner {
     return applied !== undefined;
   }
 
-  async close(): Promise<void> {
-    this.closing = true;
-    for (const entry of this.driving.values()) entry.controller.abort();
-    await Promise.allSettled([...this.loops]);
-  }
-
-  private async drive(migrationId: string, entry: Driving): Promise<void> {
-    let crashes = 0;
-    for (;;) {
-      if (this.closing) return;
-      const migration = await this.ctx.store.getServerMigration(migrationId);
-      if (migration === undefined || !migration.active || SERVER_RESTING_PHASES.has(migration.phase)) return;
-      const step = STEPS[migration.phase as keyof typeof STEPS];
-      if (entry.controller.signal.aborted) entry.controller = new AbortController();
-      const controller = entry.controller;
-      const log = this.ctx.logger.child({ serverMigrationId: migrationId, shareServerId: migration.sourceShareServerId, phase: migration.phase });
-      let event: ServerEvent;
-      try {
-        log.debug('step started');
-        const result = await step(this.ctx, await loadServerScope(this.ctx, migrationId), { signal: controller.signal, log });
-        event = { type: result.event, error: result.error, resumeAt: result.resumeAt };
-        crashes = 0;
-      } catch (error) {
-        // A step that throws (rather than returning a failure event) hit something unexpected,
-        // such as the store: retry a few times, then leave the phase for the next start.
-        crashes += 1;
-        log.error({ err: error, attempt: crashes }, 'share server migration step crashed');
-        if (crashes >= 3) {
-          await this.ctx.store.updateServerMigration(migrationId, { error: `step ${migration.phase} failed unexpectedly: ${describe(error).message}; restart ferry to retry, or reset the task state`, updatedAt: this.ctx.now() });
-          return;
-        }
-        await pause(1000 * crashes, controller.signal);
-        continue;
-      }
-      if (this.closing) return;
-      if (controller.signal.aborted) continue; // superseded: the phase changed; run the new one
-      if (await this.commit(migration, migration.phase, event)) log.info({ event: event.type, ...(event.error ? { err: event.error } : {}) }, 'share server migration step done');
-    }
+  close(): Promise<void> {
+    return this.loops.close();
   }
 }

@@ -16,8 +16,9 @@ import { completeHost, copyData, prepareHost } from './host-steps.js';
 import { decide, type MachineEvent } from './machine.js';
 import { rollbackDriver, rollbackHost } from './rollback-steps.js';
 import { loadScope, type MigrationScope } from './scope.js';
+import { StepLoops } from '../step-loop.js';
 import { RESTING_PHASES } from './states.js';
-import { describe, pause, type StepResult, type StepRuntime } from './step.js';
+import { describe, type StepResult, type StepRuntime } from './step.js';
 
 type PhaseStep = (ctx: OrchestratorContext, scope: MigrationScope, runtime: StepRuntime) => Promise<StepResult>;
 
@@ -62,45 +63,48 @@ export async function applyEvent(ctx: OrchestratorContext, tx: StoreTx, migratio
   return { migration, notice: { ...entry, shareId: current.shareId } };
 }
 
-interface Driving {
-  controller: AbortController;
-  copy: RunningShareCopy | undefined;
-  again: boolean;
-}
-
 export class MigrationRunner {
-  private readonly driving = new Map<string, Driving>();
-  private readonly loops = new Set<Promise<void>>();
-  private closing = false;
+  private readonly copies = new Map<string, RunningShareCopy>();
+  private readonly loops: StepLoops<ShareMigration, StepResult>;
 
-  constructor(private readonly ctx: OrchestratorContext) {}
+  constructor(private readonly ctx: OrchestratorContext) {
+    this.loops = new StepLoops<ShareMigration, StepResult>({
+      load: (id) => ctx.store.getMigration(id),
+      rests: (migration) => !migration.active || RESTING_PHASES.has(migration.phase),
+      log: (migration) => ctx.logger.child({ migrationId: migration.id, shareId: migration.shareId, phase: migration.phase }),
+      step: async (migration, signal, log) => {
+        const runtime: StepRuntime = {
+          signal,
+          advance: (event) => this.commit(migration.id, migration.shareId, migration.phase, event),
+          setCopy: (copy) => {
+            if (copy === undefined) this.copies.delete(migration.id);
+            else this.copies.set(migration.id, copy);
+          },
+          log,
+        };
+        return STEPS[migration.phase as keyof typeof STEPS](ctx, await loadScope(ctx, migration.id), runtime);
+      },
+      commit: (migration, result) => this.commit(migration.id, migration.shareId, migration.phase, result.event, { error: result.error, fallbackReason: result.fallbackReason }),
+      describe: (result) => ({ event: result.event.type, ...(result.error ? { err: result.error } : {}) }),
+      giveUp: async (migration, error) => {
+        await ctx.store.updateMigration(migration.id, { error: `step ${migration.phase} failed unexpectedly: ${describe(error).message}; restart ferry to retry, or reset the task state`, updatedAt: ctx.now() });
+      },
+      ended: (id) => this.copies.delete(id),
+    }, ctx.logger);
+  }
 
-  /** Starts driving the migration, or makes a running loop look again after its current step. */
+  /** Starts driving the migration unless a loop already does. */
   kick(migrationId: string): void {
-    if (this.closing) return;
-    const existing = this.driving.get(migrationId);
-    if (existing) {
-      existing.again = true;
-      return;
-    }
-    const entry: Driving = { controller: new AbortController(), copy: undefined, again: false };
-    this.driving.set(migrationId, entry);
-    const loop = this.drive(migrationId, entry)
-      .catch((error: unknown) => this.ctx.logger.error({ migrationId, err: error }, 'migration runner stopped'))
-      .finally(() => {
-        this.driving.delete(migrationId);
-        this.loops.delete(loop);
-      });
-    this.loops.add(loop);
+    this.loops.kick(migrationId);
   }
 
   /** Aborts the step running for this migration (its phase was changed by an operator). */
   supersede(migrationId: string): void {
-    this.driving.get(migrationId)?.controller.abort();
+    this.loops.supersede(migrationId);
   }
 
   copyProgress(migrationId: string): ShareCopyProgress | undefined {
-    return this.driving.get(migrationId)?.copy?.progress();
+    return this.copies.get(migrationId)?.progress();
   }
 
   /** Commits an event under the share's lock and publishes the notice; false when superseded. */
@@ -111,50 +115,7 @@ export class MigrationRunner {
   }
 
   /** Stops every loop; the store keeps each migration's phase for the next start. */
-  async close(): Promise<void> {
-    this.closing = true;
-    for (const entry of this.driving.values()) entry.controller.abort();
-    await Promise.allSettled([...this.loops]);
-  }
-
-  private async drive(migrationId: string, entry: Driving): Promise<void> {
-    let crashes = 0;
-    for (;;) {
-      if (this.closing) return;
-      entry.again = false;
-      const migration = await this.ctx.store.getMigration(migrationId);
-      if (migration === undefined || !migration.active || RESTING_PHASES.has(migration.phase)) return;
-      const step = STEPS[migration.phase as keyof typeof STEPS];
-      if (entry.controller.signal.aborted) entry.controller = new AbortController();
-      const controller = entry.controller;
-      const log = this.ctx.logger.child({ migrationId, shareId: migration.shareId, phase: migration.phase });
-      const runtime: StepRuntime = {
-        signal: controller.signal,
-        advance: (event) => this.commit(migrationId, migration.shareId, migration.phase, event),
-        setCopy: (copy) => (entry.copy = copy),
-        log,
-      };
-      let result: StepResult;
-      try {
-        log.debug('step started');
-        result = await step(this.ctx, await loadScope(this.ctx, migrationId), runtime);
-        crashes = 0;
-      } catch (error) {
-        // A step that throws (rather than returning a failure event) hit something unexpected,
-        // such as the store; retry a few times, then leave the phase for the next start.
-        crashes += 1;
-        log.error({ err: error, attempt: crashes }, 'migration step crashed');
-        if (crashes >= 3) {
-          await this.ctx.store.updateMigration(migrationId, { error: `step ${migration.phase} failed unexpectedly: ${describe(error).message}; restart ferry to retry, or reset the task state`, updatedAt: this.ctx.now() });
-          return;
-        }
-        await pause(1000 * crashes, controller.signal);
-        continue;
-      }
-      if (this.closing) return;
-      if (controller.signal.aborted) continue; // superseded: the phase changed; run the new one
-      const committed = await this.commit(migrationId, migration.shareId, migration.phase, result.event, { error: result.error, fallbackReason: result.fallbackReason });
-      if (committed) log.info({ event: result.event.type, ...(result.error ? { err: result.error } : {}) }, 'migration step done');
-    }
+  close(): Promise<void> {
+    return this.loops.close();
   }
 }

@@ -1,5 +1,6 @@
 /** The shape every migration step has, and small helpers they share. */
 import type { Logger } from 'pino';
+import { pause } from '../step-loop.js';
 import { FERRY_ERROR_DOMAIN, FerryError } from '../../domain/errors.js';
 import type { MigrationRequest, Share } from '../../domain/resources.js';
 import type { RunningShareCopy } from '../data-port.js';
@@ -67,19 +68,7 @@ export function isTransient(error: unknown): boolean {
   return error instanceof FerryError && (error.code === 'UNAVAILABLE' || error.code === 'DEADLINE_EXCEEDED');
 }
 
-/** Resolves after ms, or at once when the signal aborts. */
-export function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
+export { pause } from '../step-loop.js';
 
 /** Retries of a cut-over call whose back end is unavailable, before it counts as failed. */
 const CUT_OVER_RETRIES = 5;
