@@ -4,8 +4,10 @@
  */
 export { createFerry, DEFAULT_DATA_SERVICE, type FerryInstance, type FerryOptions, type DataServiceOptions } from './ferry/create-ferry.js';
 export type * from './orchestrator/ferry-api.js';
+export type * from './orchestrator/volume-api.js';
 export type * from './domain/resources.js';
 export type * from './domain/statuses.js';
+export type * from './domain/volumes.js';
 export { FerryError } from './domain/errors.js';
 export { FERRY_REASONS, type FerryReason } from './domain/reasons.js';
 export type { PluginOptions } from './host/index.js';

@@ -22,6 +22,7 @@
  * |                       | UpdateMigratedVolume                         | VOLUMES, optional (ferry applies defaults)   |
  * |                       | MigrateVolume                                | VOLUME_DRIVER_MIGRATION                      |
  * |                       | RetypeVolume                                 | VOLUME_RETYPE                                |
+ * |                       | Create/DeleteVolumeSnapshot                  | VOLUME_SNAPSHOTS                             |
  *
  * "Required" gates make serve() refuse to start when a capability is advertised but one of its
  * RPCs is missing; "optional" ones are just refused (UNIMPLEMENTED) when missing.
@@ -63,6 +64,8 @@ export const CONTRACT_SERVICES = [
       updateMigratedVolume: optionalWith(C.PLUGIN_CAPABILITY_VOLUMES),
       migrateVolume: needs(C.PLUGIN_CAPABILITY_VOLUME_DRIVER_MIGRATION),
       retypeVolume: needs(C.PLUGIN_CAPABILITY_VOLUME_RETYPE),
+      createVolumeSnapshot: needs(C.PLUGIN_CAPABILITY_VOLUME_SNAPSHOTS),
+      deleteVolumeSnapshot: needs(C.PLUGIN_CAPABILITY_VOLUME_SNAPSHOTS),
     },
   }),
 ] as const;

@@ -47,9 +47,69 @@ export interface RunningShareCopy {
   readonly done: Promise<ShareCopyResult>;
 }
 
+/**
+ * Where the data node finds an attached volume (the driver's AttachVolume answer). Exactly one
+ * of devicePath and filePath is set; it decides the transfer mode (block or file).
+ */
+export interface VolumeEndpoint {
+  readonly volumeId: string;
+  /** A block device, e.g. /dev/sdc: copied dd-like, byte range by byte range. */
+  readonly devicePath: string;
+  /** A raw image file: copied extent by extent (holes found with SEEK_DATA/SEEK_HOLE). */
+  readonly filePath: string;
+  /** The target reads unwritten ranges as zeros, so zero blocks need not be written. */
+  readonly sparseSupported: boolean;
+}
+
+export interface VolumeCopyJob {
+  readonly migrationId: string;
+  readonly source: VolumeEndpoint;
+  readonly destination: VolumeEndpoint;
+  /** The volume's size; the copy covers exactly these bytes. */
+  readonly sizeBytes: number;
+  readonly verify: HashAlgorithm;
+  /** Where the engine records finished ranges; the same path resumes an interrupted copy. */
+  readonly checkpointPath: string;
+}
+
+export interface VolumeCopyProgress {
+  /** 0..100, exactly 100 only when the copy is done. */
+  readonly totalProgress: number;
+  /** Bytes of the volume dealt with (written, or skipped as a hole or zeros). */
+  readonly bytesDone: number;
+  readonly bytesTotal: number;
+  readonly throughputBytesPerSecond: number;
+  /** null while unknown. */
+  readonly etaSeconds: number | null;
+}
+
+export interface VolumeCopyResult {
+  readonly transferMode: 'block' | 'file';
+  readonly bytesTotal: number;
+  /** Bytes actually written to the destination. */
+  readonly bytesWritten: number;
+  /** Bytes left as holes (not written) because they were holes or zeros on the source. */
+  readonly bytesSkipped: number;
+  /** The source's digest in hex when verifying (the destination read back matched it), else ''. */
+  readonly digest: string;
+}
+
+export interface RunningVolumeCopy {
+  /** Cheap and synchronous. */
+  progress(): VolumeCopyProgress;
+  /** Rejects with a FerryError; reason CANCELLED after the signal aborted it. */
+  readonly done: Promise<VolumeCopyResult>;
+}
+
 export interface DataPort {
   /** Mounts (when needed), copies, unmounts. Starts at once; progress() works immediately. */
   copyShare(job: ShareCopyJob, signal: AbortSignal): RunningShareCopy;
+  /**
+   * Copies an attached volume's bytes to another attached volume (Cinder's copy_volume_data)
+   * in the copy pool, leaving zero ranges unwritten when the destination is sparse. Starts at
+   * once; progress() works immediately.
+   */
+  copyVolume(job: VolumeCopyJob, signal: AbortSignal): RunningVolumeCopy;
   /** Unmounts and removes whatever mount points a job left behind (after a crash). Idempotent. */
   release(job: ShareCopyJob): Promise<void>;
   close(): Promise<void>;

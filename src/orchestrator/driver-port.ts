@@ -226,6 +226,56 @@ export interface ServerMigrationCompleteResult {
   readonly serverBackendDetails: StringMap;
 }
 
+/** A volume as a driver sees it (contract Volume). */
+export interface DriverVolume {
+  readonly volumeId: string;
+  /** '' when the back-end object is named after volumeId. */
+  readonly nameId: string;
+  readonly sizeGib: number;
+  /** The pool part of host. */
+  readonly pool: string;
+  /** `host@backend#pool`. */
+  readonly host: string;
+  readonly providerLocation: string;
+  readonly volumeTypeExtraSpecs: StringMap;
+  readonly status: string;
+}
+
+export interface DriverVolumeSnapshot {
+  readonly snapshotId: string;
+  readonly volumeId: string;
+  readonly sizeGib: number;
+  readonly providerLocation: string;
+}
+
+/** Where a volume attached to the data node is found; exactly one path is set. */
+export interface VolumeAttachInfo {
+  readonly devicePath: string;
+  readonly filePath: string;
+  readonly sparseSupported: boolean;
+}
+
+/** A driver's changes to a volume record; '' keeps ferry's value. */
+export interface VolumeModelUpdate {
+  readonly host: string;
+  readonly nameId: string;
+  readonly providerLocation: string;
+}
+
+export interface SpecChange {
+  /** undefined: the key was absent. */
+  readonly oldValue?: string;
+  /** undefined: the key is absent. */
+  readonly newValue?: string;
+}
+
+/** Cinder's retype diff. */
+export interface VolumeTypeDiff {
+  readonly extraSpecs: Readonly<Record<string, SpecChange>>;
+  readonly qosSpecs: Readonly<Record<string, SpecChange>>;
+  readonly encryption: Readonly<Record<string, SpecChange>>;
+}
+
 /** One back end's driver. */
 export interface BackendDriver {
   readonly name: string;
@@ -294,6 +344,41 @@ export interface BackendDriver {
   shareServerMigrationCancel(call: ServerMigrationCall, options?: DriverCallOptions): Promise<void>;
   /** `networkServer`: the server whose subnets and allocations make new_network_info. */
   shareServerMigrationComplete(call: ServerMigrationCall & { readonly networkServer: DriverShareServer }, options?: DriverCallOptions): Promise<ServerMigrationCompleteResult>;
+
+  // Volumes (volume.proto).
+  createVolume(request: { volume: DriverVolume }, options?: DriverCallOptions): Promise<{ providerLocation: string }>;
+  /** Idempotent: deleting a volume the back end does not have succeeds. */
+  deleteVolume(request: { volume: DriverVolume }, options?: DriverCallOptions): Promise<void>;
+  attachVolume(request: { volume: DriverVolume; dataNode: string; readOnly: boolean }, options?: DriverCallOptions): Promise<VolumeAttachInfo>;
+  detachVolume(request: { volume: DriverVolume; dataNode: string }, options?: DriverCallOptions): Promise<void>;
+  /** On the SOURCE back end. moved = false: nothing was done, run the generic migration. */
+  migrateVolume(
+    request: {
+      migrationId: string;
+      volume: DriverVolume;
+      /** `host@backend`. */
+      destinationHost: string;
+      destinationPool: string;
+      destinationPeer: PeerInfo;
+      newVolumeTypeExtraSpecs: StringMap;
+    },
+    options?: DriverCallOptions,
+  ): Promise<{ moved: boolean; modelUpdate: VolumeModelUpdate | null }>;
+  /**
+   * On the DESTINATION back end after a host copy. null when the plugin does not implement it
+   * (UNIMPLEMENTED): ferry applies Cinder's defaults.
+   */
+  updateMigratedVolume(
+    request: { volume: DriverVolume; newVolume: DriverVolume; originalVolumeStatus: string },
+    options?: DriverCallOptions,
+  ): Promise<{ nameId: string; providerLocation: string } | null>;
+  retypeVolume(
+    request: { volume: DriverVolume; newVolumeTypeId: string; newVolumeTypeExtraSpecs: StringMap; diff: VolumeTypeDiff; host: string },
+    options?: DriverCallOptions,
+  ): Promise<{ retyped: boolean; modelUpdate: VolumeModelUpdate | null }>;
+  createVolumeSnapshot(request: { snapshot: DriverVolumeSnapshot; volume: DriverVolume }, options?: DriverCallOptions): Promise<{ providerLocation: string }>;
+  /** Idempotent. */
+  deleteVolumeSnapshot(request: { snapshot: DriverVolumeSnapshot; volume: DriverVolume }, options?: DriverCallOptions): Promise<void>;
 }
 
 export interface DriverPort {

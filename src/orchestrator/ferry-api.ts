@@ -13,6 +13,7 @@ import type {
 } from '../domain/resources.js';
 import type { AccessLevel, AccessRuleState, AccessRulesStatus, AccessType, ShareServerStatus, ShareStatus, TaskState } from '../domain/statuses.js';
 import type { BackendStatus } from './driver-port.js';
+import type { FerryVolumes } from './volume-api.js';
 
 /** A share with its derived (primary-instance) fields and its instances. */
 export interface ShareView extends Share {
@@ -239,7 +240,7 @@ export interface ServerMigrationProgress {
   readonly errorReason: string;
 }
 
-export interface Ferry {
+export interface Ferry extends FerryVolumes {
   // shares
   createShare(request: CreateShareRequest): Promise<ShareView>;
   getShare(shareId: string): Promise<ShareView>;

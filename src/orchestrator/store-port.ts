@@ -16,6 +16,9 @@ import type {
   ShareServer, ShareServerMigration, ShareType, Snapshot, SnapshotInstance,
 } from '../domain/resources.js';
 import type { ShareServerStatus, ShareStatus } from '../domain/statuses.js';
+import type {
+  Volume, VolumeGroup, VolumeMigration, VolumeMigrationEvent, VolumeSnapshot, VolumeStatus, VolumeType,
+} from '../domain/volumes.js';
 
 type Patch<T> = Partial<Omit<T, 'id' | 'createdAt'>>;
 
@@ -52,6 +55,19 @@ export interface ServerMigrationFilter {
 
 export interface MigrationFilter {
   readonly shareId?: string;
+  readonly active?: boolean;
+}
+
+export interface VolumeFilter {
+  /** Exact `host@backend#pool`, or a `host@backend` prefix. */
+  readonly host?: string;
+  readonly status?: VolumeStatus;
+  readonly volumeTypeId?: string;
+  readonly groupId?: string;
+}
+
+export interface VolumeMigrationFilter {
+  readonly volumeId?: string;
   readonly active?: boolean;
 }
 
@@ -136,6 +152,40 @@ export interface StoreTx {
   updateServerMigration(id: string, patch: Patch<ShareServerMigration>): Promise<ShareServerMigration>;
   appendServerMigrationEvent(event: Omit<MigrationEvent, 'sequence'>): Promise<MigrationEvent>;
   listServerMigrationEvents(migrationId: string): Promise<MigrationEvent[]>;
+
+  insertVolumeType(type: VolumeType): Promise<void>;
+  getVolumeType(id: string): Promise<VolumeType | undefined>;
+  getVolumeTypeByName(name: string): Promise<VolumeType | undefined>;
+  listVolumeTypes(): Promise<VolumeType[]>;
+  updateVolumeType(id: string, patch: Patch<VolumeType>): Promise<VolumeType>;
+  deleteVolumeType(id: string): Promise<void>;
+
+  insertVolumeGroup(group: VolumeGroup): Promise<void>;
+  getVolumeGroup(id: string): Promise<VolumeGroup | undefined>;
+  listVolumeGroups(): Promise<VolumeGroup[]>;
+  deleteVolumeGroup(id: string): Promise<void>;
+
+  /** Attachments are stored with the volume (replaced wholesale by updateVolume). */
+  insertVolume(volume: Volume): Promise<void>;
+  getVolume(id: string): Promise<Volume | undefined>;
+  listVolumes(filter?: VolumeFilter): Promise<Volume[]>;
+  updateVolume(id: string, patch: Patch<Volume>): Promise<Volume>;
+  /** Deletes the volume and its migrations (with their history); snapshots must be gone first. */
+  deleteVolume(id: string): Promise<void>;
+
+  insertVolumeSnapshot(snapshot: VolumeSnapshot): Promise<void>;
+  getVolumeSnapshot(id: string): Promise<VolumeSnapshot | undefined>;
+  listVolumeSnapshots(filter?: { volumeId?: string }): Promise<VolumeSnapshot[]>;
+  updateVolumeSnapshot(id: string, patch: Patch<VolumeSnapshot>): Promise<VolumeSnapshot>;
+  deleteVolumeSnapshot(id: string): Promise<void>;
+
+  insertVolumeMigration(migration: VolumeMigration): Promise<void>;
+  getVolumeMigration(id: string): Promise<VolumeMigration | undefined>;
+  listVolumeMigrations(filter?: VolumeMigrationFilter): Promise<VolumeMigration[]>;
+  updateVolumeMigration(id: string, patch: Patch<VolumeMigration>): Promise<VolumeMigration>;
+  /** Appends to a volume migration's history; sequence is assigned by the store (1, 2, ...). */
+  appendVolumeMigrationEvent(event: Omit<VolumeMigrationEvent, 'sequence'>): Promise<VolumeMigrationEvent>;
+  listVolumeMigrationEvents(migrationId: string): Promise<VolumeMigrationEvent[]>;
 }
 
 export interface StorePort extends StoreTx {

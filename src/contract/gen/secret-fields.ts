@@ -729,6 +729,17 @@ export const secretFields: Readonly<Record<string, MessageSecrets>> = {
     "secret": [],
     "nested": {}
   },
+  "ferry.driver.v1.CreateVolumeSnapshotRequest": {
+    "secret": [],
+    "nested": {
+      "snapshot": "ferry.driver.v1.VolumeSnapshot",
+      "volume": "ferry.driver.v1.Volume"
+    }
+  },
+  "ferry.driver.v1.CreateVolumeSnapshotResponse": {
+    "secret": [],
+    "nested": {}
+  },
   "ferry.driver.v1.DeleteShareInstanceRequest": {
     "secret": [],
     "nested": {
@@ -759,6 +770,17 @@ export const secretFields: Readonly<Record<string, MessageSecrets>> = {
     }
   },
   "ferry.driver.v1.DeleteVolumeResponse": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.driver.v1.DeleteVolumeSnapshotRequest": {
+    "secret": [],
+    "nested": {
+      "snapshot": "ferry.driver.v1.VolumeSnapshot",
+      "volume": "ferry.driver.v1.Volume"
+    }
+  },
+  "ferry.driver.v1.DeleteVolumeSnapshotResponse": {
     "secret": [],
     "nested": {}
   },
@@ -1379,6 +1401,10 @@ export const secretFields: Readonly<Record<string, MessageSecrets>> = {
     "nested": {}
   },
   "ferry.driver.v1.VolumeModelUpdate": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.driver.v1.VolumeSnapshot": {
     "secret": [],
     "nested": {}
   },

@@ -334,7 +334,9 @@ export interface Volume {
   /**
    * OPTIONAL. Cinder's `_name_id`: the id whose name the back-end object carries when it
    * differs from volume_id (after a generic migration swapped records). Empty: the back-end
-   * object is named after volume_id.
+   * object is named after volume_id. A plugin names and finds its object by name_id when it
+   * is set, else by volume_id: after a generic migration ferry deletes the OLD object with a
+   * record whose volume_id is the temporary one and whose name_id names the old object.
    */
   nameId: string;
   /** REQUIRED. Size in GiB, >= 1. */

@@ -90,6 +90,8 @@ export enum PluginCapability {
    * (Manila's share_replicas_migration_support).
    */
   PLUGIN_CAPABILITY_SHARE_REPLICAS_MIGRATION = 11,
+  /** PLUGIN_CAPABILITY_VOLUME_SNAPSHOTS - VolumeService Create/DeleteVolumeSnapshot. */
+  PLUGIN_CAPABILITY_VOLUME_SNAPSHOTS = 12,
 }
 
 export function pluginCapabilityFromJSON(object: any): PluginCapability {
@@ -130,6 +132,9 @@ export function pluginCapabilityFromJSON(object: any): PluginCapability {
     case 11:
     case "PLUGIN_CAPABILITY_SHARE_REPLICAS_MIGRATION":
       return PluginCapability.PLUGIN_CAPABILITY_SHARE_REPLICAS_MIGRATION;
+    case 12:
+    case "PLUGIN_CAPABILITY_VOLUME_SNAPSHOTS":
+      return PluginCapability.PLUGIN_CAPABILITY_VOLUME_SNAPSHOTS;
     default:
       throw new globalThis.Error("Unrecognized enum value " + object + " for enum PluginCapability");
   }
@@ -161,6 +166,8 @@ export function pluginCapabilityToJSON(object: PluginCapability): string {
       return "PLUGIN_CAPABILITY_VOLUME_RETYPE";
     case PluginCapability.PLUGIN_CAPABILITY_SHARE_REPLICAS_MIGRATION:
       return "PLUGIN_CAPABILITY_SHARE_REPLICAS_MIGRATION";
+    case PluginCapability.PLUGIN_CAPABILITY_VOLUME_SNAPSHOTS:
+      return "PLUGIN_CAPABILITY_VOLUME_SNAPSHOTS";
     default:
       throw new globalThis.Error("Unrecognized enum value " + object + " for enum PluginCapability");
   }

@@ -277,6 +277,48 @@ export interface RetypeVolumeResponse {
   modelUpdate: VolumeModelUpdate | undefined;
 }
 
+/** A snapshot of a volume, as ferry has it. */
+export interface VolumeSnapshot {
+  /** REQUIRED. ferry's id of the snapshot (a UUID). The idempotency key. */
+  snapshotId: string;
+  /** REQUIRED. The id of the volume it is a snapshot of (Volume.volume_id). */
+  volumeId: string;
+  /** REQUIRED. Size in GiB: the volume's size when the snapshot was taken. */
+  sizeGib: number;
+  /** OPTIONAL. The plugin's locator of the snapshot, as it returned it. Empty: none. */
+  providerLocation: string;
+}
+
+/** Takes a snapshot. */
+export interface CreateVolumeSnapshotRequest {
+  /** REQUIRED. The snapshot to create (provider_location empty). */
+  snapshot:
+    | VolumeSnapshot
+    | undefined;
+  /** REQUIRED. The volume to snapshot, on this back end. */
+  volume: Volume | undefined;
+}
+
+/** The created snapshot. */
+export interface CreateVolumeSnapshotResponse {
+  /** OPTIONAL. The plugin's locator of the snapshot; ferry stores it. Empty: none. */
+  providerLocation: string;
+}
+
+/** Deletes a snapshot. */
+export interface DeleteVolumeSnapshotRequest {
+  /** REQUIRED. The snapshot, as ferry has it. */
+  snapshot:
+    | VolumeSnapshot
+    | undefined;
+  /** REQUIRED. The volume it belongs to. */
+  volume: Volume | undefined;
+}
+
+/** Intentionally empty. */
+export interface DeleteVolumeSnapshotResponse {
+}
+
 function createBaseCreateVolumeRequest(): CreateVolumeRequest {
   return { volume: undefined };
 }
@@ -2574,6 +2616,442 @@ export const RetypeVolumeResponse: MessageFns<RetypeVolumeResponse> = {
   },
 };
 
+function createBaseVolumeSnapshot(): VolumeSnapshot {
+  return { snapshotId: "", volumeId: "", sizeGib: 0, providerLocation: "" };
+}
+
+export const VolumeSnapshot: MessageFns<VolumeSnapshot> = {
+  encode(message: VolumeSnapshot, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.snapshotId !== "") {
+      writer.uint32(10).string(message.snapshotId);
+    }
+    if (message.volumeId !== "") {
+      writer.uint32(18).string(message.volumeId);
+    }
+    if (message.sizeGib !== 0) {
+      writer.uint32(24).int64(message.sizeGib);
+    }
+    if (message.providerLocation !== "") {
+      writer.uint32(34).string(message.providerLocation);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): VolumeSnapshot {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseVolumeSnapshot();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.snapshotId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.volumeId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.sizeGib = longToNumber(reader.int64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.providerLocation = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): VolumeSnapshot {
+    return {
+      snapshotId: isSet(object.snapshotId)
+        ? globalThis.String(object.snapshotId)
+        : isSet(object.snapshot_id)
+        ? globalThis.String(object.snapshot_id)
+        : "",
+      volumeId: isSet(object.volumeId)
+        ? globalThis.String(object.volumeId)
+        : isSet(object.volume_id)
+        ? globalThis.String(object.volume_id)
+        : "",
+      sizeGib: isSet(object.sizeGib)
+        ? globalThis.Number(object.sizeGib)
+        : isSet(object.size_gib)
+        ? globalThis.Number(object.size_gib)
+        : 0,
+      providerLocation: isSet(object.providerLocation)
+        ? globalThis.String(object.providerLocation)
+        : isSet(object.provider_location)
+        ? globalThis.String(object.provider_location)
+        : "",
+    };
+  },
+
+  toJSON(message: VolumeSnapshot): unknown {
+    const obj: any = {};
+    if (message.snapshotId !== "") {
+      obj.snapshotId = message.snapshotId;
+    }
+    if (message.volumeId !== "") {
+      obj.volumeId = message.volumeId;
+    }
+    if (message.sizeGib !== 0) {
+      obj.sizeGib = Math.round(message.sizeGib);
+    }
+    if (message.providerLocation !== "") {
+      obj.providerLocation = message.providerLocation;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<VolumeSnapshot>, I>>(base?: I): VolumeSnapshot {
+    return VolumeSnapshot.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<VolumeSnapshot>, I>>(object: I): VolumeSnapshot {
+    const message = createBaseVolumeSnapshot();
+    message.snapshotId = object.snapshotId ?? "";
+    message.volumeId = object.volumeId ?? "";
+    message.sizeGib = object.sizeGib ?? 0;
+    message.providerLocation = object.providerLocation ?? "";
+    return message;
+  },
+};
+
+function createBaseCreateVolumeSnapshotRequest(): CreateVolumeSnapshotRequest {
+  return { snapshot: undefined, volume: undefined };
+}
+
+export const CreateVolumeSnapshotRequest: MessageFns<CreateVolumeSnapshotRequest> = {
+  encode(message: CreateVolumeSnapshotRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.snapshot !== undefined) {
+      VolumeSnapshot.encode(message.snapshot, writer.uint32(10).fork()).join();
+    }
+    if (message.volume !== undefined) {
+      Volume.encode(message.volume, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateVolumeSnapshotRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateVolumeSnapshotRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.snapshot = VolumeSnapshot.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.volume = Volume.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateVolumeSnapshotRequest {
+    return {
+      snapshot: isSet(object.snapshot) ? VolumeSnapshot.fromJSON(object.snapshot) : undefined,
+      volume: isSet(object.volume) ? Volume.fromJSON(object.volume) : undefined,
+    };
+  },
+
+  toJSON(message: CreateVolumeSnapshotRequest): unknown {
+    const obj: any = {};
+    if (message.snapshot !== undefined) {
+      obj.snapshot = VolumeSnapshot.toJSON(message.snapshot);
+    }
+    if (message.volume !== undefined) {
+      obj.volume = Volume.toJSON(message.volume);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreateVolumeSnapshotRequest>, I>>(base?: I): CreateVolumeSnapshotRequest {
+    return CreateVolumeSnapshotRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateVolumeSnapshotRequest>, I>>(object: I): CreateVolumeSnapshotRequest {
+    const message = createBaseCreateVolumeSnapshotRequest();
+    message.snapshot = (object.snapshot !== undefined && object.snapshot !== null)
+      ? VolumeSnapshot.fromPartial(object.snapshot)
+      : undefined;
+    message.volume = (object.volume !== undefined && object.volume !== null)
+      ? Volume.fromPartial(object.volume)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseCreateVolumeSnapshotResponse(): CreateVolumeSnapshotResponse {
+  return { providerLocation: "" };
+}
+
+export const CreateVolumeSnapshotResponse: MessageFns<CreateVolumeSnapshotResponse> = {
+  encode(message: CreateVolumeSnapshotResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.providerLocation !== "") {
+      writer.uint32(10).string(message.providerLocation);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateVolumeSnapshotResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateVolumeSnapshotResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.providerLocation = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateVolumeSnapshotResponse {
+    return {
+      providerLocation: isSet(object.providerLocation)
+        ? globalThis.String(object.providerLocation)
+        : isSet(object.provider_location)
+        ? globalThis.String(object.provider_location)
+        : "",
+    };
+  },
+
+  toJSON(message: CreateVolumeSnapshotResponse): unknown {
+    const obj: any = {};
+    if (message.providerLocation !== "") {
+      obj.providerLocation = message.providerLocation;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreateVolumeSnapshotResponse>, I>>(base?: I): CreateVolumeSnapshotResponse {
+    return CreateVolumeSnapshotResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateVolumeSnapshotResponse>, I>>(object: I): CreateVolumeSnapshotResponse {
+    const message = createBaseCreateVolumeSnapshotResponse();
+    message.providerLocation = object.providerLocation ?? "";
+    return message;
+  },
+};
+
+function createBaseDeleteVolumeSnapshotRequest(): DeleteVolumeSnapshotRequest {
+  return { snapshot: undefined, volume: undefined };
+}
+
+export const DeleteVolumeSnapshotRequest: MessageFns<DeleteVolumeSnapshotRequest> = {
+  encode(message: DeleteVolumeSnapshotRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.snapshot !== undefined) {
+      VolumeSnapshot.encode(message.snapshot, writer.uint32(10).fork()).join();
+    }
+    if (message.volume !== undefined) {
+      Volume.encode(message.volume, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteVolumeSnapshotRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteVolumeSnapshotRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.snapshot = VolumeSnapshot.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.volume = Volume.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeleteVolumeSnapshotRequest {
+    return {
+      snapshot: isSet(object.snapshot) ? VolumeSnapshot.fromJSON(object.snapshot) : undefined,
+      volume: isSet(object.volume) ? Volume.fromJSON(object.volume) : undefined,
+    };
+  },
+
+  toJSON(message: DeleteVolumeSnapshotRequest): unknown {
+    const obj: any = {};
+    if (message.snapshot !== undefined) {
+      obj.snapshot = VolumeSnapshot.toJSON(message.snapshot);
+    }
+    if (message.volume !== undefined) {
+      obj.volume = Volume.toJSON(message.volume);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteVolumeSnapshotRequest>, I>>(base?: I): DeleteVolumeSnapshotRequest {
+    return DeleteVolumeSnapshotRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteVolumeSnapshotRequest>, I>>(object: I): DeleteVolumeSnapshotRequest {
+    const message = createBaseDeleteVolumeSnapshotRequest();
+    message.snapshot = (object.snapshot !== undefined && object.snapshot !== null)
+      ? VolumeSnapshot.fromPartial(object.snapshot)
+      : undefined;
+    message.volume = (object.volume !== undefined && object.volume !== null)
+      ? Volume.fromPartial(object.volume)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseDeleteVolumeSnapshotResponse(): DeleteVolumeSnapshotResponse {
+  return {};
+}
+
+export const DeleteVolumeSnapshotResponse: MessageFns<DeleteVolumeSnapshotResponse> = {
+  encode(_: DeleteVolumeSnapshotResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteVolumeSnapshotResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteVolumeSnapshotResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): DeleteVolumeSnapshotResponse {
+    return {};
+  },
+
+  toJSON(_: DeleteVolumeSnapshotResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteVolumeSnapshotResponse>, I>>(base?: I): DeleteVolumeSnapshotResponse {
+    return DeleteVolumeSnapshotResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteVolumeSnapshotResponse>, I>>(_: I): DeleteVolumeSnapshotResponse {
+    const message = createBaseDeleteVolumeSnapshotResponse();
+    return message;
+  },
+};
+
 /**
  * Volumes on one back end (Cinder's volume driver). Create/Delete/Attach/Detach and
  * UpdateMigratedVolume need PLUGIN_CAPABILITY_VOLUMES; MigrateVolume needs
@@ -2753,6 +3231,52 @@ export const VolumeServiceService = {
       Buffer.from(RetypeVolumeResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): RetypeVolumeResponse => RetypeVolumeResponse.decode(value),
   },
+  /**
+   * Takes a point-in-time snapshot of a volume (Cinder's create_snapshot). Needs
+   * PLUGIN_CAPABILITY_VOLUME_SNAPSHOTS.
+   *
+   * When: an operator creates a volume snapshot. A volume with snapshots cannot migrate
+   * (manila-migration-behaviour 7), so ferry only needs them to exist and be deletable.
+   * Idempotency key: snapshot.snapshot_id. A replay returns the same response.
+   *
+   * | Condition                            | gRPC code          | Reason                | ferry's recovery                 |
+   * |--------------------------------------|--------------------|-----------------------|----------------------------------|
+   * | Volume unknown                       | NOT_FOUND          | VOLUME_NOT_FOUND      | snapshot record set to error     |
+   * | Not enough free space in the pool    | RESOURCE_EXHAUSTED | INSUFFICIENT_CAPACITY | snapshot record set to error     |
+   */
+  createVolumeSnapshot: {
+    path: "/ferry.driver.v1.VolumeService/CreateVolumeSnapshot" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CreateVolumeSnapshotRequest): Buffer =>
+      Buffer.from(CreateVolumeSnapshotRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CreateVolumeSnapshotRequest => CreateVolumeSnapshotRequest.decode(value),
+    responseSerialize: (value: CreateVolumeSnapshotResponse): Buffer =>
+      Buffer.from(CreateVolumeSnapshotResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CreateVolumeSnapshotResponse => CreateVolumeSnapshotResponse.decode(value),
+  },
+  /**
+   * Deletes a volume snapshot (Cinder's delete_snapshot). Needs
+   * PLUGIN_CAPABILITY_VOLUME_SNAPSHOTS.
+   *
+   * When: an operator deletes a volume snapshot. Idempotency key: snapshot.snapshot_id. An
+   * unknown or already deleted snapshot returns OK.
+   *
+   * | Condition          | gRPC code | Reason        | ferry's recovery                          |
+   * |--------------------|-----------|---------------|-------------------------------------------|
+   * | Back end failed    | INTERNAL  | BACKEND_ERROR | snapshot record set to error_deleting     |
+   */
+  deleteVolumeSnapshot: {
+    path: "/ferry.driver.v1.VolumeService/DeleteVolumeSnapshot" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DeleteVolumeSnapshotRequest): Buffer =>
+      Buffer.from(DeleteVolumeSnapshotRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DeleteVolumeSnapshotRequest => DeleteVolumeSnapshotRequest.decode(value),
+    responseSerialize: (value: DeleteVolumeSnapshotResponse): Buffer =>
+      Buffer.from(DeleteVolumeSnapshotResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): DeleteVolumeSnapshotResponse => DeleteVolumeSnapshotResponse.decode(value),
+  },
 } as const;
 
 export interface VolumeServiceServer extends UntypedServiceImplementation {
@@ -2864,6 +3388,32 @@ export interface VolumeServiceServer extends UntypedServiceImplementation {
    * | Back end failed                      | INTERNAL           | BACKEND_ERROR            | retype fails, status restored, quota rolled back |
    */
   retypeVolume: handleUnaryCall<RetypeVolumeRequest, RetypeVolumeResponse>;
+  /**
+   * Takes a point-in-time snapshot of a volume (Cinder's create_snapshot). Needs
+   * PLUGIN_CAPABILITY_VOLUME_SNAPSHOTS.
+   *
+   * When: an operator creates a volume snapshot. A volume with snapshots cannot migrate
+   * (manila-migration-behaviour 7), so ferry only needs them to exist and be deletable.
+   * Idempotency key: snapshot.snapshot_id. A replay returns the same response.
+   *
+   * | Condition                            | gRPC code          | Reason                | ferry's recovery                 |
+   * |--------------------------------------|--------------------|-----------------------|----------------------------------|
+   * | Volume unknown                       | NOT_FOUND          | VOLUME_NOT_FOUND      | snapshot record set to error     |
+   * | Not enough free space in the pool    | RESOURCE_EXHAUSTED | INSUFFICIENT_CAPACITY | snapshot record set to error     |
+   */
+  createVolumeSnapshot: handleUnaryCall<CreateVolumeSnapshotRequest, CreateVolumeSnapshotResponse>;
+  /**
+   * Deletes a volume snapshot (Cinder's delete_snapshot). Needs
+   * PLUGIN_CAPABILITY_VOLUME_SNAPSHOTS.
+   *
+   * When: an operator deletes a volume snapshot. Idempotency key: snapshot.snapshot_id. An
+   * unknown or already deleted snapshot returns OK.
+   *
+   * | Condition          | gRPC code | Reason        | ferry's recovery                          |
+   * |--------------------|-----------|---------------|-------------------------------------------|
+   * | Back end failed    | INTERNAL  | BACKEND_ERROR | snapshot record set to error_deleting     |
+   */
+  deleteVolumeSnapshot: handleUnaryCall<DeleteVolumeSnapshotRequest, DeleteVolumeSnapshotResponse>;
 }
 
 export interface VolumeServiceClient extends Client {
@@ -3073,6 +3623,60 @@ export interface VolumeServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: RetypeVolumeResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * Takes a point-in-time snapshot of a volume (Cinder's create_snapshot). Needs
+   * PLUGIN_CAPABILITY_VOLUME_SNAPSHOTS.
+   *
+   * When: an operator creates a volume snapshot. A volume with snapshots cannot migrate
+   * (manila-migration-behaviour 7), so ferry only needs them to exist and be deletable.
+   * Idempotency key: snapshot.snapshot_id. A replay returns the same response.
+   *
+   * | Condition                            | gRPC code          | Reason                | ferry's recovery                 |
+   * |--------------------------------------|--------------------|-----------------------|----------------------------------|
+   * | Volume unknown                       | NOT_FOUND          | VOLUME_NOT_FOUND      | snapshot record set to error     |
+   * | Not enough free space in the pool    | RESOURCE_EXHAUSTED | INSUFFICIENT_CAPACITY | snapshot record set to error     |
+   */
+  createVolumeSnapshot(
+    request: CreateVolumeSnapshotRequest,
+    callback: (error: ServiceError | null, response: CreateVolumeSnapshotResponse) => void,
+  ): ClientUnaryCall;
+  createVolumeSnapshot(
+    request: CreateVolumeSnapshotRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CreateVolumeSnapshotResponse) => void,
+  ): ClientUnaryCall;
+  createVolumeSnapshot(
+    request: CreateVolumeSnapshotRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CreateVolumeSnapshotResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Deletes a volume snapshot (Cinder's delete_snapshot). Needs
+   * PLUGIN_CAPABILITY_VOLUME_SNAPSHOTS.
+   *
+   * When: an operator deletes a volume snapshot. Idempotency key: snapshot.snapshot_id. An
+   * unknown or already deleted snapshot returns OK.
+   *
+   * | Condition          | gRPC code | Reason        | ferry's recovery                          |
+   * |--------------------|-----------|---------------|-------------------------------------------|
+   * | Back end failed    | INTERNAL  | BACKEND_ERROR | snapshot record set to error_deleting     |
+   */
+  deleteVolumeSnapshot(
+    request: DeleteVolumeSnapshotRequest,
+    callback: (error: ServiceError | null, response: DeleteVolumeSnapshotResponse) => void,
+  ): ClientUnaryCall;
+  deleteVolumeSnapshot(
+    request: DeleteVolumeSnapshotRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: DeleteVolumeSnapshotResponse) => void,
+  ): ClientUnaryCall;
+  deleteVolumeSnapshot(
+    request: DeleteVolumeSnapshotRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: DeleteVolumeSnapshotResponse) => void,
+  ): ClientUnaryCall;
 }
 
 export const VolumeServiceClient = makeGenericClientConstructor(
@@ -3096,6 +3700,17 @@ export type DeepPartial<T> = T extends Builtin ? T
 type KeysOfUnion<T> = T extends T ? keyof T : never;
 export type Exact<P, I extends P> = P extends Builtin ? P
   : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
+
+function longToNumber(int64: { toString(): string }): number {
+  const num = globalThis.Number(int64.toString());
+  if (num > globalThis.Number.MAX_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is larger than Number.MAX_SAFE_INTEGER");
+  }
+  if (num < globalThis.Number.MIN_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
+  }
+  return num;
+}
 
 function isObject(value: any): boolean {
   return typeof value === "object" && value !== null;
