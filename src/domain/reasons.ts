@@ -65,6 +65,21 @@ export const FERRY_REASONS = {
   SHARE_SERVERS_NOT_SUPPORTED: { code: 'FAILED_PRECONDITION', when: 'the destination back end does not handle share servers or does not offer server migration', next: 'pick a back end with driver_handles_share_servers and server migration' },
   SHARE_SERVER_MIGRATION_INCOMPATIBLE: { code: 'FAILED_PRECONDITION', when: 'the destination driver answered incompatible, or cannot give a requested guarantee (writable, nondisruptive, preserve_snapshots)', next: 'read the reasons; drop the guarantee or pick another back end' },
   MIGRATION_CANCEL_NOT_SUPPORTED: { code: 'FAILED_PRECONDITION', when: 'cancel of a server migration whose destination driver said migration_cancel = false', next: 'complete it, or reset states by hand' },
+  VOLUME_NOT_FOUND: { code: 'NOT_FOUND', when: 'no volume has the id', next: 'list volumes' },
+  VOLUME_TYPE_NOT_FOUND: { code: 'NOT_FOUND', when: 'no volume type has the id or name', next: 'list volume types' },
+  VOLUME_SNAPSHOT_NOT_FOUND: { code: 'NOT_FOUND', when: 'no volume snapshot has the id', next: 'list volume snapshots' },
+  VOLUME_GROUP_NOT_FOUND: { code: 'NOT_FOUND', when: 'no volume group has the id', next: 'list volume groups' },
+  INVALID_VOLUME_STATUS: { code: 'FAILED_PRECONDITION', when: 'the volume is not in the status the action needs (available or in-use to migrate or retype, available to delete, maintenance refuses attach and detach)', next: 'wait, detach, or repair with ResetVolumeStatus' },
+  VOLUME_MIGRATING: { code: 'FAILED_PRECONDITION', when: 'the volume\'s migration_status is starting, migrating, completing or target:<id> (a migration or retype is under way, or the volume is a migration\'s temporary volume)', next: 'wait for the migration, or abort it' },
+  VOLUME_HAS_SNAPSHOTS: { code: 'FAILED_PRECONDITION', when: 'migrating, retyping by migration or deleting a volume with snapshots', next: 'delete the snapshots' },
+  VOLUME_IN_GROUP: { code: 'FAILED_PRECONDITION', when: 'migrating or retyping a volume that belongs to a group', next: 'remove it from the group first' },
+  VOLUME_SAME_HOST: { code: 'FAILED_PRECONDITION', when: 'MigrateVolume to the pool the volume is already on', next: 'pick another pool' },
+  VOLUME_TYPE_UNCHANGED: { code: 'INVALID_ARGUMENT', when: 'RetypeVolume to the volume\'s own type', next: 'pick another type' },
+  VOLUMES_NOT_SUPPORTED: { code: 'FAILED_PRECONDITION', when: 'the back end does not offer volumes (PLUGIN_CAPABILITY_VOLUMES)', next: 'pick a block back end' },
+  VOLUME_LOCKED: { code: 'FAILED_PRECONDITION', when: 'abort of a migration started with lock_volume (the volume is in maintenance)', next: 'wait for the migration to end' },
+  VOLUME_MIGRATION_NOT_ABORTABLE: { code: 'FAILED_PRECONDITION', when: 'abort with no migration under way, or once it is completing (the records are being swapped)', next: 'wait for the migration to end' },
+  RETYPE_REQUIRES_MIGRATION: { code: 'FAILED_PRECONDITION', when: 'recorded on a retype with migration_policy never that the back end cannot do in place (Cinder: Retype requires migration but is not allowed)', next: 'retype with migration_policy on-demand' },
+  VOLUME_COPY_FAILED: { code: 'FAILED_PRECONDITION', when: 'recorded on a host-copy migration whose copy failed (the message names the cause: verification mismatch, I/O error, destination too small)', next: 'read the error; the temporary volume is gone and the volume is where it was' },
 } as const satisfies Record<string, ReasonEntry>;
 
 export type FerryReason = keyof typeof FERRY_REASONS;
