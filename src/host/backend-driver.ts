@@ -45,6 +45,7 @@ import {
 } from './driver-models.js';
 import { toBackendStatus } from './backend-status.js';
 import { callCancelledError, pluginProtocolError } from './errors.js';
+import { createVolumeMethods } from './volume-calls.js';
 import type { PluginHandle } from './plugin-host.js';
 
 const S = ShareServiceService;
@@ -257,6 +258,8 @@ export function createBackendDriver(handle: PluginHandle, timeouts: Readonly<Rec
         fromServerMigrationComplete,
         options,
       ),
+
+    ...createVolumeMethods(plugin, call),
   };
 }
 

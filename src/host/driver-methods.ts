@@ -61,6 +61,17 @@ export const METHOD_SPECS: Readonly<Record<BackendDriverMethod, MethodSpec>> = {
   shareServerMigrationGetProgress: quick(C.PLUGIN_CAPABILITY_SHARE_SERVER_MIGRATION),
   shareServerMigrationCancel: long(C.PLUGIN_CAPABILITY_SHARE_SERVER_MIGRATION),
   shareServerMigrationComplete: long(C.PLUGIN_CAPABILITY_SHARE_SERVER_MIGRATION),
+  createVolume: long(C.PLUGIN_CAPABILITY_VOLUMES),
+  deleteVolume: long(C.PLUGIN_CAPABILITY_VOLUMES),
+  attachVolume: quick(C.PLUGIN_CAPABILITY_VOLUMES),
+  detachVolume: quick(C.PLUGIN_CAPABILITY_VOLUMES),
+  // A driver-assisted move copies the whole volume inside the back end.
+  migrateVolume: long(C.PLUGIN_CAPABILITY_VOLUME_DRIVER_MIGRATION),
+  // Gated by VOLUMES but optional: UNIMPLEMENTED means Cinder's defaults (volume-calls.ts).
+  updateMigratedVolume: long(C.PLUGIN_CAPABILITY_VOLUMES),
+  retypeVolume: long(C.PLUGIN_CAPABILITY_VOLUME_RETYPE),
+  createVolumeSnapshot: long(C.PLUGIN_CAPABILITY_VOLUME_SNAPSHOTS),
+  deleteVolumeSnapshot: long(C.PLUGIN_CAPABILITY_VOLUME_SNAPSHOTS),
 };
 
 export const BACKEND_DRIVER_METHODS = Object.keys(METHOD_SPECS) as readonly BackendDriverMethod[];
