@@ -12,6 +12,9 @@ import type {
 } from '../../domain/statuses.js';
 import type { MigrationPhase, ServerMigrationPhase } from '../../domain/migration-phases.js';
 import type { MigrationMethod, MigrationOutcome } from '../../domain/resources.js';
+import type {
+  VolumeMigrationMethod, VolumeMigrationPhase, VolumeMigrationStatus, VolumeSnapshotStatus, VolumeStatus, VolumeTransferMode,
+} from '../../domain/volumes.js';
 
 /** 0 or 1. */
 export type Flag = number;
@@ -228,6 +231,92 @@ export interface ShareServerMigrationRow {
   finished_at: string | null;
 }
 
+export interface VolumeTypeRow {
+  id: string;
+  name: string;
+  description: string;
+  /** JSON StringMap */
+  extra_specs: Json;
+  /** JSON StringMap */
+  qos_specs: Json;
+  is_public: Flag;
+  created_at: string;
+}
+
+export interface VolumeGroupRow {
+  id: string;
+  name: string;
+  description: string;
+  created_at: string;
+}
+
+export interface VolumeRow {
+  id: string;
+  name: string;
+  description: string;
+  size_gib: number;
+  volume_type_id: string;
+  status: VolumeStatus;
+  migration_status: VolumeMigrationStatus | null;
+  previous_status: VolumeStatus | null;
+  host: string;
+  /** `host@backend` of host, kept so the back-end filter is an indexed equality in every dialect. */
+  backend_host: string;
+  availability_zone: string;
+  name_id: string | null;
+  provider_location: string;
+  group_id: string | null;
+  /** JSON VolumeAttachment[] */
+  attachments: Json;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface VolumeSnapshotRow {
+  id: string;
+  volume_id: string;
+  name: string;
+  size_gib: number;
+  status: VolumeSnapshotStatus;
+  provider_location: string;
+  created_at: string;
+}
+
+export interface VolumeMigrationRow {
+  id: string;
+  volume_id: string;
+  /** JSON VolumeMigrationRequest */
+  request: Json;
+  source_host: string;
+  original_status: VolumeStatus;
+  original_volume_type_id: string;
+  method: VolumeMigrationMethod | null;
+  transfer_mode: VolumeTransferMode | null;
+  temporary_volume_id: string | null;
+  phase: VolumeMigrationPhase;
+  outcome: MigrationOutcome | null;
+  abort_requested: Flag;
+  active: Flag;
+  bytes_copied: number;
+  bytes_total: number;
+  fallback_reason: string;
+  error: string;
+  error_reason: string;
+  checkpoint_path: string;
+  created_at: string;
+  updated_at: string;
+  finished_at: string | null;
+}
+
+export interface VolumeMigrationEventRow {
+  migration_id: string;
+  sequence: number;
+  phase: VolumeMigrationPhase;
+  migration_status: VolumeMigrationStatus | null;
+  message: string;
+  at: string;
+}
+
 /** Every table of the schema (the latest migration's shape). */
 export interface Database {
   backends: BackendRow;
@@ -246,4 +335,10 @@ export interface Database {
   migration_events: MigrationEventRow;
   share_server_migrations: ShareServerMigrationRow;
   share_server_migration_events: MigrationEventRow;
+  volume_types: VolumeTypeRow;
+  volume_groups: VolumeGroupRow;
+  volumes: VolumeRow;
+  volume_snapshots: VolumeSnapshotRow;
+  volume_migrations: VolumeMigrationRow;
+  volume_migration_events: VolumeMigrationEventRow;
 }

@@ -2,6 +2,7 @@
 import { NotFoundError } from '../../domain/errors.js';
 import type { StoreTx } from '../../orchestrator/store-port.js';
 import { cleanPatch } from './codec.js';
+import { hostColumn } from './host-filter.js';
 import { shareFromRow, shareInstanceFromRow, shareInstanceToRow, shareToRow } from './mappers/share-mapper.js';
 import { write, type QueryContext } from './query-context.js';
 
@@ -55,10 +56,7 @@ export function shareQueries(ctx: QueryContext): ShareQueries {
       if (filter.shareId !== undefined) query = query.where('share_id', '=', filter.shareId);
       if (filter.status !== undefined) query = query.where('status', '=', filter.status);
       if (filter.shareServerId !== undefined) query = query.where('share_server_id', '=', filter.shareServerId);
-      if (filter.host !== undefined) {
-        // A pool address matches exactly; a back-end address matches every pool of that back end.
-        query = filter.host.includes('#') ? query.where('host', '=', filter.host) : query.where('backend_host', '=', filter.host);
-      }
+      if (filter.host !== undefined) query = query.where(hostColumn(filter.host), '=', filter.host);
       const rows = await query.orderBy('created_at').orderBy('id').execute();
       return rows.map(shareInstanceFromRow);
     },

@@ -8,6 +8,8 @@ import { shareQueries } from './share-queries.js';
 import { serverMigrationQueries } from './server-migration-queries.js';
 import { shareServerQueries } from './share-server-queries.js';
 import { snapshotQueries } from './snapshot-queries.js';
+import { volumeMigrationQueries } from './volume-migration-queries.js';
+import { volumeQueries } from './volume-queries.js';
 
 export function createStoreTx(ctx: QueryContext): StoreTx {
   return {
@@ -18,5 +20,7 @@ export function createStoreTx(ctx: QueryContext): StoreTx {
     ...shareServerQueries(ctx),
     ...migrationQueries(ctx),
     ...serverMigrationQueries(ctx),
+    ...volumeQueries(ctx),
+    ...volumeMigrationQueries(ctx),
   };
 }

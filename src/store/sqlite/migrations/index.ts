@@ -6,8 +6,10 @@
 import type { MigrationSet } from '../../query/schema-migrations.js';
 import { initial } from './0001-initial.js';
 import { shareServerMigrations } from './0002-share-server-migrations.js';
+import { volumes } from './0003-volumes.js';
 
 export const SQLITE_MIGRATIONS: MigrationSet = {
   '0001-initial': initial,
   '0002-share-server-migrations': shareServerMigrations,
+  '0003-volumes': volumes,
 };
