@@ -10,6 +10,7 @@ import type {
   AccessRule, AccessRuleMapping, Backend, Pool, Share, ShareInstance, ShareMigration, ShareNetwork, ShareServer, ShareType,
   Snapshot, SnapshotInstance,
 } from '../../../src/domain/resources.js';
+import type { Volume, VolumeGroup, VolumeMigration, VolumeSnapshot, VolumeType } from '../../../src/domain/volumes.js';
 import type { StorePort } from '../../../src/orchestrator/store-port.js';
 import { createSqliteStore } from '../../../src/store/index.js';
 
@@ -167,4 +168,65 @@ export async function seedShare(store: StorePort): Promise<{ type: ShareType; ne
   const record = share(type.id, { shareNetworkId: network.id });
   await store.insertShare(record);
   return { type, network, share: record };
+}
+
+export function volumeType(overrides: Partial<VolumeType> = {}): VolumeType {
+  const id = overrides.id ?? nextId('vtype');
+  return {
+    id, name: `name-${id}`, description: 'fast block', isPublic: true, createdAt: nextTime(),
+    extraSpecs: { volume_backend_name: 'lvm1', 'RESKEY:availability_zones': 'az1,az2' },
+    qosSpecs: { read_iops_sec: '2000', consumer: 'back-end' },
+    ...overrides,
+  };
+}
+
+export function volumeGroup(overrides: Partial<VolumeGroup> = {}): VolumeGroup {
+  return { id: nextId('vgroup'), name: 'db-volumes', description: 'consistency group of the database', createdAt: nextTime(), ...overrides };
+}
+
+/** An in-use volume with two attachments; nullable fields null unless overridden. */
+export function volume(volumeTypeId: string, overrides: Partial<Volume> = {}): Volume {
+  const at = nextTime();
+  return {
+    id: nextId('volume'), name: 'db-data', description: 'postgres data', sizeGib: 20, volumeTypeId, status: 'in-use',
+    migrationStatus: null, previousStatus: null, host: 'node1@lvm1#pool1', availabilityZone: 'az1', nameId: null,
+    providerLocation: '/dev/vg1/volume-1', groupId: null,
+    attachments: [
+      { id: 'att-1', instanceUuid: 'inst-1', attachedHost: 'compute1', mountpoint: '/dev/vdb', attachedAt: at },
+      { id: 'att-2', instanceUuid: 'inst-2', attachedHost: 'compute2', mountpoint: '/dev/vdc', attachedAt: at },
+    ],
+    createdAt: at, updatedAt: at, ...overrides,
+  };
+}
+
+export function volumeSnapshot(volumeId: string, overrides: Partial<VolumeSnapshot> = {}): VolumeSnapshot {
+  return {
+    id: nextId('vsnap'), volumeId, name: 'before-upgrade', sizeGib: 20, status: 'available', providerLocation: '/dev/vg1/snap-1',
+    createdAt: nextTime(), ...overrides,
+  };
+}
+
+/** A migration just accepted: nullable fields null, counters zero. */
+export function volumeMigration(volumeRecord: Volume, overrides: Partial<VolumeMigration> = {}): VolumeMigration {
+  const at = nextTime();
+  return {
+    id: nextId('vmigration'), volumeId: volumeRecord.id,
+    request: {
+      kind: 'migrate', destinationHost: 'node1@lvm2#pool1', forceHostCopy: false, lockVolume: true, newVolumeTypeId: null,
+      migrationPolicy: null,
+    },
+    sourceHost: volumeRecord.host, originalStatus: 'in-use', originalVolumeTypeId: volumeRecord.volumeTypeId, method: null,
+    transferMode: null, temporaryVolumeId: null, phase: 'accepted', outcome: null, abortRequested: false, active: true,
+    bytesCopied: 0, bytesTotal: 0, fallbackReason: '', error: '', errorReason: '', checkpointPath: '', createdAt: at,
+    updatedAt: at, finishedAt: null, ...overrides,
+  };
+}
+
+/** A store with one volume type and one volume of it: the parents volume records need. */
+export async function seedVolume(store: StorePort): Promise<{ type: VolumeType; volume: Volume }> {
+  const type = volumeType();
+  await store.insertVolumeType(type);
+  const record = volume(type.id);
+  await store.insertVolume(record);
+  return { type, volume: record };
 }

@@ -10,16 +10,17 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { createSqliteStore, StoreSchemaTooNewError } from '../../../src/store/index.js';
 import {
-  accessMapping, accessRule, backend, migration, nextTime, pool, removeTempDirs, seedShare, shareInstance, tempDir,
+  accessMapping, accessRule, backend, migration, nextTime, pool, removeTempDirs, seedShare, seedVolume, shareInstance, tempDir,
+  volumeGroup, volumeMigration, volumeSnapshot,
 } from './store-fixtures.js';
 
 after(removeTempDirs);
 
 describe('createSqliteStore', () => {
-  it('creates the file and its directory, and reports schema version 2', async () => {
+  it('creates the file and its directory, and reports schema version 3', async () => {
     const path = join(tempDir(), 'nested', 'data', 'ferry.db');
     const store = await createSqliteStore({ path });
-    assert.equal(await store.schemaVersion(), 2);
+    assert.equal(await store.schemaVersion(), 3);
     assert.ok(fs.existsSync(path));
     await store.close();
   });
@@ -34,7 +35,13 @@ describe('createSqliteStore', () => {
     const instance = shareInstance(seeded.share);
     const rule = accessRule(seeded.share.id);
     const run = migration(seeded.share, instance.id);
+    const { volume: vol } = await seedVolume(first);
+    const volumeRun = volumeMigration(vol);
     await first.transaction(async (tx) => {
+      await tx.insertVolumeGroup(volumeGroup());
+      await tx.insertVolumeSnapshot(volumeSnapshot(vol.id));
+      await tx.insertVolumeMigration(volumeRun);
+      await tx.appendVolumeMigrationEvent({ migrationId: volumeRun.id, phase: 'accepted', migrationStatus: 'starting', message: '', at: nextTime() });
       await tx.insertShareInstance(instance);
       await tx.insertAccessRule(rule);
       await tx.putAccessMapping(accessMapping(rule.id, instance.id));
@@ -46,18 +53,26 @@ describe('createSqliteStore', () => {
       networks: await first.listShareNetworks(), shares: await first.listShares(), instances: await first.listShareInstances(),
       rules: await first.listAccessRules(seeded.share.id), mappings: await first.listAccessMappings(instance.id),
       migrations: await first.listMigrations(), events: await first.listMigrationEvents(run.id),
+      volumeTypes: await first.listVolumeTypes(), volumeGroups: await first.listVolumeGroups(), volumes: await first.listVolumes(),
+      volumeSnapshots: await first.listVolumeSnapshots(), volumeMigrations: await first.listVolumeMigrations(),
+      volumeEvents: await first.listVolumeMigrationEvents(volumeRun.id),
     };
     await first.close();
 
     const second = await createSqliteStore({ path });
-    assert.equal(await second.schemaVersion(), 2);
+    assert.equal(await second.schemaVersion(), 3);
     assert.deepEqual({
       backends: await second.listBackends(), pools: await second.listPools(), types: await second.listShareTypes(),
       networks: await second.listShareNetworks(), shares: await second.listShares(), instances: await second.listShareInstances(),
       rules: await second.listAccessRules(seeded.share.id), mappings: await second.listAccessMappings(instance.id),
       migrations: await second.listMigrations(), events: await second.listMigrationEvents(run.id),
+      volumeTypes: await second.listVolumeTypes(), volumeGroups: await second.listVolumeGroups(), volumes: await second.listVolumes(),
+      volumeSnapshots: await second.listVolumeSnapshots(), volumeMigrations: await second.listVolumeMigrations(),
+      volumeEvents: await second.listVolumeMigrationEvents(volumeRun.id),
     }, before);
     assert.equal(before.events.length, 1);
+    assert.equal(before.volumeEvents.length, 1);
+    assert.equal(before.volumeSnapshots.length, 1);
     const next = await second.appendMigrationEvent({ migrationId: run.id, taskState: 'migration_in_progress', message: '', at: nextTime() });
     assert.equal(next.sequence, 2);
     await second.close();
@@ -69,14 +84,14 @@ describe('createSqliteStore', () => {
     const seeded = await seedShare(store);
     await store.close();
     const raw = new Database(path);
-    raw.prepare('insert into schema_migration (name, timestamp) values (?, ?)').run('0003-from-the-future', new Date().toISOString());
+    raw.prepare('insert into schema_migration (name, timestamp) values (?, ?)').run('0004-from-the-future', new Date().toISOString());
     raw.close();
 
     await assert.rejects(createSqliteStore({ path }), (error: unknown) => {
       assert.ok(error instanceof StoreSchemaTooNewError);
-      assert.match(error.message, /0003-from-the-future/);
+      assert.match(error.message, /0004-from-the-future/);
       assert.match(error.message, /upgrade ferry/);
-      assert.deepEqual(error.metadata, { storePath: path, unknownMigrations: '0003-from-the-future', knownVersion: '2' });
+      assert.deepEqual(error.metadata, { storePath: path, unknownMigrations: '0004-from-the-future', knownVersion: '3' });
       assert.equal(error.code, 'FAILED_PRECONDITION');
       assert.equal(error.reason, 'STORE_SCHEMA_TOO_NEW');
       return true;
@@ -86,7 +101,7 @@ describe('createSqliteStore', () => {
     const names = check.prepare('select name from schema_migration order by name').pluck().all();
     const shares = check.prepare('select id from shares').pluck().all();
     check.close();
-    assert.deepEqual(names, ['0001-initial', '0002-share-server-migrations', '0003-from-the-future']);
+    assert.deepEqual(names, ['0001-initial', '0002-share-server-migrations', '0003-volumes', '0004-from-the-future']);
     assert.deepEqual(shares, [seeded.share.id]);
   });
 

@@ -9,11 +9,13 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { createSqliteStore } from '../../../src/store/index.js';
+import type { Database as Tables } from '../../../src/store/query/database.js';
+import { shareTypeToRow } from '../../../src/store/query/mappers/catalog-mapper.js';
 import { appliedMigrations } from '../../../src/store/query/schema-migrations.js';
 import { SQLITE_MIGRATIONS } from '../../../src/store/sqlite/migrations/index.js';
 import { TransactionalSqliteDialect } from '../../../src/store/sqlite/sqlite-dialect.js';
 import { migrateSqlite } from '../../../src/store/sqlite/sqlite-migrate.js';
-import { removeTempDirs, seedShare, shareInstance, tempDir } from './store-fixtures.js';
+import { removeTempDirs, seedShare, seedVolume, shareInstance, shareType, tempDir } from './store-fixtures.js';
 
 after(removeTempDirs);
 
@@ -68,8 +70,8 @@ describe('later schema migrations', () => {
   it('rebuild a parent table without cascading into its children', async () => {
     const path = await populatedFile();
     const { sqlite, db } = openRaw(path);
-    const outcome = await migrateSqlite(db, sqlite, { ...SQLITE_MIGRATIONS, '0003-rebuild-share-types': rebuildShareTypes }, path);
-    assert.deepEqual(outcome, { applied: ['0003-rebuild-share-types'], version: 3 });
+    const outcome = await migrateSqlite(db, sqlite, { ...SQLITE_MIGRATIONS, '0004-rebuild-share-types': rebuildShareTypes }, path);
+    assert.deepEqual(outcome, { applied: ['0004-rebuild-share-types'], version: 4 });
     assert.equal(count(sqlite, 'shares'), 1);
     assert.equal(count(sqlite, 'share_instances'), 1);
     assert.equal(sqlite.prepare('select visibility from share_types').pluck().get(), 'public');
@@ -80,14 +82,14 @@ describe('later schema migrations', () => {
   it('roll back a migration that leaves dangling references, and report it', async () => {
     const path = await populatedFile();
     const { sqlite, db } = openRaw(path);
-    await assert.rejects(migrateSqlite(db, sqlite, { ...SQLITE_MIGRATIONS, '0003-orphan-shares': orphanShares }, path), (error: unknown) => {
+    await assert.rejects(migrateSqlite(db, sqlite, { ...SQLITE_MIGRATIONS, '0004-orphan-shares': orphanShares }, path), (error: unknown) => {
       assert.ok(error instanceof Error);
       assert.equal(error.name, 'StoreMigrationError');
-      assert.match(error.message, /0003-orphan-shares/);
+      assert.match(error.message, /0004-orphan-shares/);
       assert.match(error.message, /dangling reference/);
       return true;
     });
-    assert.deepEqual(await appliedMigrations(db), ['0001-initial', '0002-share-server-migrations']);
+    assert.deepEqual(await appliedMigrations(db), ['0001-initial', '0002-share-server-migrations', '0003-volumes']);
     assert.equal(count(sqlite, 'share_types'), 1);
     await db.destroy();
   });
@@ -95,11 +97,41 @@ describe('later schema migrations', () => {
   it('undo the DDL of a migration that fails halfway', async () => {
     const path = await populatedFile();
     const { sqlite, db } = openRaw(path);
-    await assert.rejects(migrateSqlite(db, sqlite, { ...SQLITE_MIGRATIONS, '0003-fail-halfway': failHalfway }, path),
-      { name: 'StoreMigrationError', reason: 'STORE_MIGRATION_FAILED', message: /0003-fail-halfway of store .* failed: second step failed/ });
+    await assert.rejects(migrateSqlite(db, sqlite, { ...SQLITE_MIGRATIONS, '0004-fail-halfway': failHalfway }, path),
+      { name: 'StoreMigrationError', reason: 'STORE_MIGRATION_FAILED', message: /0004-fail-halfway of store .* failed: second step failed/ });
     assert.equal(sqlite.prepare("select count(*) from sqlite_master where name = 'half_done'").pluck().get(), 0);
     assert.equal(sqlite.prepare("select count(*) from pragma_table_info('shares') where name = 'half'").pluck().get(), 0);
-    assert.deepEqual(await appliedMigrations(db), ['0001-initial', '0002-share-server-migrations']);
+    assert.deepEqual(await appliedMigrations(db), ['0001-initial', '0002-share-server-migrations', '0003-volumes']);
     await db.destroy();
+  });
+});
+
+describe('0003-volumes', () => {
+  it('upgrades a version-2 file: its records stay, volumes work, and the filter indexes exist', async () => {
+    const path = join(tempDir(), 'ferry.db');
+    const { sqlite, db } = openRaw(path);
+    const { '0003-volumes': _volumes, ...upToTwo } = SQLITE_MIGRATIONS;
+    assert.deepEqual(await migrateSqlite(db, sqlite, upToTwo, path), { applied: ['0001-initial', '0002-share-server-migrations'], version: 2 });
+    const type = shareType();
+    await new Kysely<Tables>({ dialect: new TransactionalSqliteDialect({ database: sqlite }) })
+      .insertInto('share_types').values(shareTypeToRow(type)).execute();
+    await db.destroy();
+
+    const store = await createSqliteStore({ path });
+    try {
+      assert.equal(await store.schemaVersion(), 3);
+      assert.deepEqual(await store.listShareTypes(), [type]);
+      const { volume } = await seedVolume(store);
+      assert.deepEqual(await store.listVolumes({ host: 'node1@lvm1' }), [volume]);
+    } finally {
+      await store.close();
+    }
+    const check = new Database(path, { readonly: true });
+    const indexes = check.prepare("select name from sqlite_master where type = 'index' and tbl_name like 'volume%' and name like '%_idx' order by name").pluck().all();
+    check.close();
+    assert.deepEqual(indexes, [
+      'volume_migrations_active_idx', 'volume_migrations_volume_id_idx', 'volume_snapshots_volume_id_idx', 'volumes_backend_host_idx',
+      'volumes_created_at_id_idx', 'volumes_group_id_idx', 'volumes_host_idx', 'volumes_status_idx', 'volumes_volume_type_id_idx',
+    ]);
   });
 });

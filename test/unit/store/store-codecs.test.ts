@@ -1,8 +1,10 @@
-/** The pure helpers of the store: column codecs, patch cleaning, migration naming, SQLite error codes. */
+/** The pure helpers of the store: column codecs, patch cleaning, the host filter, migration naming, SQLite error codes. */
 import Database from 'better-sqlite3';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { cleanPatch, fromFlag, fromJson, toFlag, toJson } from '../../../src/store/query/codec.js';
+import { hostColumn } from '../../../src/store/query/host-filter.js';
+import { volumeToRow } from '../../../src/store/query/mappers/volume-mapper.js';
 import { latestVersion, versionOf } from '../../../src/store/query/schema-migrations.js';
 import { SQLITE_MIGRATIONS } from '../../../src/store/sqlite/migrations/index.js';
 import { isSqliteBusy, sqliteConstraintOf } from '../../../src/store/sqlite/sqlite-errors.js';
@@ -27,6 +29,22 @@ describe('cleanPatch', () => {
   it('drops undefined values and the immutable keys, keeps null', () => {
     assert.deepEqual(cleanPatch({ id: 'x', createdAt: 't', name: undefined, taskState: null, size: 2 }), { taskState: null, size: 2 });
     assert.deepEqual(cleanPatch({ subnets: [], name: 'n' }, ['subnets']), { name: 'n' });
+  });
+});
+
+describe('host filter', () => {
+  it('compares a pool address with host and a back-end address with backend_host', () => {
+    assert.equal(hostColumn('node1@lvm1#pool1'), 'host');
+    assert.equal(hostColumn('node1@lvm1'), 'backend_host');
+  });
+
+  it('derives a volume row\'s backend_host from its host, empty while the volume has none', () => {
+    const volume = {
+      id: 'v', name: '', description: '', sizeGib: 1, volumeTypeId: 't', status: 'creating', migrationStatus: null, previousStatus: null,
+      host: 'node1@lvm1#pool1', availabilityZone: '', nameId: null, providerLocation: '', groupId: null, attachments: [], createdAt: '', updatedAt: '',
+    } as const;
+    assert.equal(volumeToRow(volume).backend_host, 'node1@lvm1');
+    assert.equal(volumeToRow({ ...volume, host: '' }).backend_host, '');
   });
 });
 
