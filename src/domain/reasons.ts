@@ -80,6 +80,7 @@ export const FERRY_REASONS = {
   VOLUME_MIGRATION_NOT_ABORTABLE: { code: 'FAILED_PRECONDITION', when: 'abort with no migration under way, or once it is completing (the records are being swapped)', next: 'wait for the migration to end' },
   RETYPE_REQUIRES_MIGRATION: { code: 'FAILED_PRECONDITION', when: 'recorded on a retype with migration_policy never that the back end cannot do in place (Cinder: Retype requires migration but is not allowed)', next: 'retype with migration_policy on-demand' },
   VOLUME_COPY_FAILED: { code: 'FAILED_PRECONDITION', when: 'recorded on a host-copy migration whose copy failed (the message names the cause: verification mismatch, I/O error, destination too small)', next: 'read the error; the temporary volume is gone and the volume is where it was' },
+  VOLUME_MIGRATION_ABORTED: { code: 'FAILED_PRECONDITION', when: 'recorded on a volume migration an operator aborted (AbortMigration)', next: 'start a new migration when ready' },
 } as const satisfies Record<string, ReasonEntry>;
 
 export type FerryReason = keyof typeof FERRY_REASONS;

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { DataPort, HashAlgorithm } from './data-port.js';
 import type { DriverPort } from './driver-port.js';
-import type { MigrationEventBus, ServerMigrationEventBus } from './event-bus.js';
+import type { MigrationEventBus, ServerMigrationEventBus, VolumeMigrationEventBus } from './event-bus.js';
 import type { KeyedMutex } from './keyed-mutex.js';
 import type { StorePort } from './store-port.js';
 
@@ -52,6 +52,7 @@ export interface OrchestratorContext {
   readonly locks: KeyedMutex;
   readonly events: MigrationEventBus;
   readonly serverEvents: ServerMigrationEventBus;
+  readonly volumeEvents: VolumeMigrationEventBus;
   now(): string;
   newId(): string;
 }

@@ -7,7 +7,7 @@ import * as catalog from './catalog.js';
 import { defaultIdSource, type OrchestratorContext, type OrchestratorSettings } from './context.js';
 import type { DataPort } from './data-port.js';
 import type { DriverPort } from './driver-port.js';
-import { MigrationEventBus, ServerMigrationEventBus } from './event-bus.js';
+import { MigrationEventBus, ServerMigrationEventBus, VolumeMigrationEventBus } from './event-bus.js';
 import type { Ferry, ShareView } from './ferry-api.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { recoverInterruptedActions } from './recover.js';
@@ -22,6 +22,12 @@ import { createSnapshot, deleteSnapshot, listSnapshots } from './snapshots.js';
 import type { StorePort } from './store-port.js';
 import { loadShareView, shareView } from './views.js';
 import { notFound } from './errors.js';
+import { VolumeMigrations } from './volume-migration/operator.js';
+import { VolumeMigrationRunner } from './volume-migration/runner.js';
+import * as volumeCatalog from './volumes/catalog.js';
+import * as volumes from './volumes/lifecycle.js';
+import { loadVolumeView, volumeView } from './volumes/views.js';
+import type { VolumeView } from './volume-api.js';
 
 export interface OrchestratorOptions {
   readonly store: StorePort;
@@ -49,6 +55,7 @@ export function createOrchestrator(options: OrchestratorOptions): Orchestrator {
     locks: new KeyedMutex(),
     events: new MigrationEventBus(),
     serverEvents: new ServerMigrationEventBus(),
+    volumeEvents: new VolumeMigrationEventBus(),
     now: options.now ?? (() => new Date().toISOString()),
     newId: options.newId ?? defaultIdSource,
   };
@@ -56,12 +63,15 @@ export function createOrchestrator(options: OrchestratorOptions): Orchestrator {
   const migrations = new ShareMigrations(ctx, runner);
   const serverRunner = new ServerMigrationRunner(ctx);
   const servers = new ShareServerMigrations(ctx, serverRunner);
+  const volumeRunner = new VolumeMigrationRunner(ctx);
+  const volumeMigrations = new VolumeMigrations(ctx, volumeRunner);
   let refreshTimer: NodeJS.Timeout | undefined;
   let unsubscribeStatus: (() => void) | undefined;
 
   return {
     async start() {
       await catalog.ensureDefaultShareType(ctx);
+      await volumeCatalog.ensureDefaultVolumeType(ctx);
       await catalog.refreshAllBackends(ctx);
       unsubscribeStatus = ctx.drivers.onStatus((status) => {
         if (status.state === 'ready') void catalog.refreshBackend(ctx, status.name).catch((error: unknown) => ctx.logger.warn({ backend: status.name, err: error }, 'pool report refresh failed'));
@@ -71,6 +81,7 @@ export function createOrchestrator(options: OrchestratorOptions): Orchestrator {
       await recoverInterruptedActions(ctx);
       await resumeMigrations(ctx, runner);
       for (const migration of await ctx.store.listServerMigrations({ active: true })) serverRunner.kick(migration.id);
+      for (const migration of await ctx.store.listVolumeMigrations({ active: true })) volumeRunner.kick(migration.id);
     },
 
     createShare: (request) => shares.createShare(ctx, request),
@@ -128,11 +139,38 @@ export function createOrchestrator(options: OrchestratorOptions): Orchestrator {
     serverMigrationHistory: (migrationId) => servers.history(migrationId),
     watchServerMigration: (shareServerId, watchOptions) => servers.watch(shareServerId, watchOptions),
 
+    createVolume: (request) => volumes.createVolume(ctx, request),
+    getVolume: (volumeId) => loadVolumeView(ctx, volumeId),
+    async listVolumes(filter = {}) {
+      const views: VolumeView[] = [];
+      for (const volume of await ctx.store.listVolumes({ status: filter.status, host: filter.host, groupId: filter.groupId })) views.push(await volumeView(ctx.store, volume));
+      return views;
+    },
+    deleteVolume: (volumeId) => volumes.deleteVolume(ctx, volumeId),
+    attachVolume: (request) => volumes.attachVolume(ctx, request),
+    detachVolume: (volumeId, attachmentId) => volumes.detachVolume(ctx, volumeId, attachmentId),
+    resetVolumeStatus: (volumeId, reset) => volumes.resetVolumeStatus(ctx, volumeId, reset),
+    createVolumeSnapshot: (request) => volumes.createVolumeSnapshot(ctx, request),
+    deleteVolumeSnapshot: (snapshotId) => volumes.deleteVolumeSnapshot(ctx, snapshotId),
+    listVolumeSnapshots: (filter = {}) => ctx.store.listVolumeSnapshots(filter),
+    createVolumeGroup: (request) => volumeCatalog.createVolumeGroup(ctx, request),
+    listVolumeGroups: () => ctx.store.listVolumeGroups(),
+    deleteVolumeGroup: (groupId) => volumeCatalog.deleteVolumeGroup(ctx, groupId),
+    createVolumeType: (request) => volumeCatalog.createVolumeType(ctx, request),
+    listVolumeTypes: () => ctx.store.listVolumeTypes(),
+    deleteVolumeType: (idOrName) => volumeCatalog.deleteVolumeType(ctx, idOrName),
+    migrateVolume: (request) => volumeMigrations.migrate(request),
+    retypeVolume: (request) => volumeMigrations.retype(request),
+    getVolumeMigration: (volumeId) => volumeMigrations.progress(volumeId),
+    watchVolumeMigration: (volumeId, watchOptions) => volumeMigrations.watch(volumeId, watchOptions),
+    volumeMigrationHistory: (migrationId) => volumeMigrations.history(migrationId),
+    abortVolumeMigration: (volumeId) => volumeMigrations.abort(volumeId),
+
     onMigrationEvent: (listener) => ctx.events.subscribe(listener),
     async close() {
       if (refreshTimer) clearInterval(refreshTimer);
       unsubscribeStatus?.();
-      await Promise.all([runner.close(), serverRunner.close()]);
+      await Promise.all([runner.close(), serverRunner.close(), volumeRunner.close()]);
     },
   };
 }
