@@ -6,6 +6,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import type { DataPort, RunningShareCopy, ShareCopyJob, ShareCopyProgress, ShareCopyResult } from '../orchestrator/data-port.js';
+import { createVolumeCopier } from './block/index.js';
 import { createCopyPool, type CopyJob, type CopyPool } from './index.js';
 import { copyRootMetadata } from './root-metadata.js';
 import { reachShare, unmountShare, type MountSettings } from './share-mount.js';
@@ -24,6 +25,8 @@ const IDLE: ShareCopyProgress = {
 export function createDataService(options: DataServiceOptions): DataPort {
   let pool: CopyPool | undefined;
   const getPool = () => (pool ??= createCopyPool({ threads: options.threads }));
+  // Volumes copy on their own pool (src/data/block), started on the first copyVolume.
+  const volumes = createVolumeCopier({ threads: options.threads });
 
   return {
     copyShare(job: ShareCopyJob, signal: AbortSignal): RunningShareCopy {
@@ -75,6 +78,7 @@ export function createDataService(options: DataServiceOptions): DataPort {
         done,
       };
     },
+    copyVolume: (job, signal) => volumes.copyVolume(job, signal),
     async release(job: ShareCopyJob): Promise<void> {
       for (const endpoint of [job.destination, job.source]) {
         const warning = await unmountShare(options, endpoint);
@@ -82,7 +86,7 @@ export function createDataService(options: DataServiceOptions): DataPort {
       }
     },
     async close(): Promise<void> {
-      await pool?.close();
+      await Promise.all([pool?.close(), volumes.close()]);
     },
   };
 }
