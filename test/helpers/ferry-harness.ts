@@ -23,6 +23,11 @@ export function dummyBackend(name: string, dir: string, config: Record<string, u
   return { name, launch: { command: process.execPath, args: [join(pluginsDir, 'dummy', 'main.js')] }, config: { dataRoot: join(dir, 'data'), stateFile: join(dir, 'state.json'), ...config } };
 }
 
+/** A back end of the block reference plugin with pools pool1 and pool2 under `root`. */
+export function blockBackend(name: string, root: string, config: Record<string, unknown> = {}): PluginOptions {
+  return { name, launch: { command: process.execPath, args: [join(pluginsDir, 'block', 'main.js')] }, config: { root, pools: ['pool1', 'pool2'], ...config } };
+}
+
 export interface TestFerry {
   readonly ferry: FerryInstance;
   readonly dir: string;

@@ -11,7 +11,7 @@ import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from
 import { join } from 'node:path';
 import { FerryError } from '../../src/domain/errors.js';
 import type { MigrationStartRequest, ShareView } from '../../src/orchestrator/ferry-api.js';
-import { dummyBackend, localfsBackend, startTestFerry, type TestFerry, type TestFerryOptions } from './ferry-harness.js';
+import { blockBackend, dummyBackend, localfsBackend, startTestFerry, type TestFerry, type TestFerryOptions } from './ferry-harness.js';
 
 export type DummyName = 'dummy1' | 'dummy2';
 
@@ -63,6 +63,8 @@ export interface MigrationFerryOptions extends Omit<TestFerryOptions, 'backends'
   readonly progressStep?: number;
   /** Also run localfs1 and localfs2. */
   readonly localfs?: boolean;
+  /** Also run block1 and block2 (the block reference plugin, pools pool1 and pool2). */
+  readonly block?: boolean;
   /** Dummies whose pools (alpha, beta in zone nova) handle share servers (driver_handles_share_servers). */
   readonly shareServers?: readonly DummyName[];
 }
@@ -101,6 +103,7 @@ export async function startMigrationFerry(t: { after(fn: () => unknown): void },
         dummy('dummy1'),
         dummy('dummy2'),
         ...(options.localfs ? [localfsBackend('localfs1', join(dir, 'b', 'l1')), localfsBackend('localfs2', join(dir, 'b', 'l2'))] : []),
+        ...(options.block ? [blockBackend('block1', join(dir, 'b', 'block1')), blockBackend('block2', join(dir, 'b', 'block2'))] : []),
       ];
     },
   });
