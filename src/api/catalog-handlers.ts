@@ -9,6 +9,7 @@ import type { Ferry } from '../orchestrator/ferry-api.js';
 import {
   backendToProto, createShareNetworkRequestFromProto, createShareTypeRequestFromProto, poolToProto, shareNetworkToProto, shareTypeToProto,
 } from './convert-catalog.js';
+import { createVolumeTypeRequestFromProto, volumeTypeToProto } from './convert-volumes.js';
 import { listShareServers } from './share-servers-handlers.js';
 import { unary, type CallContext } from './logged-call.js';
 import { optional, required } from './request-errors.js';
@@ -45,5 +46,15 @@ export function createCatalogHandlers(ferry: Ferry, logger: Logger): CatalogServ
     }),
     // Kept for existing clients; ShareServers.ListShareServers answers the same.
     listShareServers: rpc('ListShareServers', (request: pb.ListShareServersRequest): Promise<pb.ListShareServersResponse> => listShareServers(ferry, request)),
+    createVolumeType: rpc('CreateVolumeType', async (request: pb.CreateVolumeTypeRequest): Promise<pb.CreateVolumeTypeResponse> => ({
+      volumeType: volumeTypeToProto(await ferry.createVolumeType(createVolumeTypeRequestFromProto(request))),
+    })),
+    listVolumeTypes: rpc('ListVolumeTypes', async (_request: pb.ListVolumeTypesRequest): Promise<pb.ListVolumeTypesResponse> => ({
+      volumeTypes: (await ferry.listVolumeTypes()).map(volumeTypeToProto),
+    })),
+    deleteVolumeType: rpc('DeleteVolumeType', async (request: pb.DeleteVolumeTypeRequest): Promise<pb.DeleteVolumeTypeResponse> => {
+      await ferry.deleteVolumeType(required(request.volumeType, 'volume_type'));
+      return {};
+    }),
   };
 }

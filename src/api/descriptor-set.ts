@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /** Services the admin descriptor set describes and registerAdminApi serves. */
-export const ADMIN_SERVICE_NAMES = ['ferry.admin.v1.Shares', 'ferry.admin.v1.ShareServers', 'ferry.admin.v1.Catalog'] as const;
+export const ADMIN_SERVICE_NAMES = ['ferry.admin.v1.Shares', 'ferry.admin.v1.ShareServers', 'ferry.admin.v1.Volumes', 'ferry.admin.v1.Catalog'] as const;
 export const HEALTH_SERVICE_NAME = 'grpc.health.v1.Health';
 
 /**

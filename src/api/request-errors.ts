@@ -1,6 +1,6 @@
 /**
  * The admin API's own errors: malformed requests, found before any call into ferry (plus the
- * lookups the API answers itself, GetMigrationHistory by share or share server).
+ * lookups the API answers itself, GetMigrationHistory by share, share server or volume).
  * INVALID_ARGUMENT in domain ferry.dev with reason MISSING_FIELD or INVALID_FIELD (the
  * catalogue in proto/ferry/admin/v1/errors.proto) and one google.rpc.BadRequest field
  * violation per field, named by its proto (snake_case) path.
@@ -60,6 +60,17 @@ export function noServerMigration(shareServerId: string): FerryError {
     reason: 'MIGRATION_NOT_FOUND',
     message: `share server ${shareServerId} has never migrated; start one with MigrationStart`,
     metadata: { shareServerId },
+    domain: FERRY_ERROR_DOMAIN,
+  });
+}
+
+/** Thrown when Volumes.GetMigrationHistory names a volume that never migrated or retyped. */
+export function noVolumeMigration(volumeId: string): FerryError {
+  return new FerryError({
+    code: 'NOT_FOUND',
+    reason: 'MIGRATION_NOT_FOUND',
+    message: `volume ${volumeId} has never migrated or retyped; start one with MigrateVolume or RetypeVolume`,
+    metadata: { volumeId },
     domain: FERRY_ERROR_DOMAIN,
   });
 }

@@ -20,6 +20,16 @@ export const secretFields: Readonly<Record<string, MessageSecrets>> = {
     "secret": [],
     "nested": {}
   },
+  "ferry.admin.v1.AttachVolumeRequest": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.admin.v1.AttachVolumeResponse": {
+    "secret": [],
+    "nested": {
+      "volume": "ferry.admin.v1.Volume"
+    }
+  },
   "ferry.admin.v1.Backend": {
     "secret": [],
     "nested": {
@@ -88,6 +98,57 @@ export const secretFields: Readonly<Record<string, MessageSecrets>> = {
       "snapshot": "ferry.admin.v1.Snapshot"
     }
   },
+  "ferry.admin.v1.CreateVolumeGroupRequest": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.admin.v1.CreateVolumeGroupResponse": {
+    "secret": [],
+    "nested": {
+      "group": "ferry.admin.v1.VolumeGroup"
+    }
+  },
+  "ferry.admin.v1.CreateVolumeRequest": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.admin.v1.CreateVolumeResponse": {
+    "secret": [],
+    "nested": {
+      "volume": "ferry.admin.v1.Volume"
+    }
+  },
+  "ferry.admin.v1.CreateVolumeSnapshotRequest": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.admin.v1.CreateVolumeSnapshotResponse": {
+    "secret": [],
+    "nested": {
+      "snapshot": "ferry.admin.v1.VolumeSnapshot"
+    }
+  },
+  "ferry.admin.v1.CreateVolumeTypeRequest": {
+    "secret": [],
+    "nested": {
+      "extraSpecs": "ferry.admin.v1.CreateVolumeTypeRequest.ExtraSpecsEntry",
+      "qosSpecs": "ferry.admin.v1.CreateVolumeTypeRequest.QosSpecsEntry"
+    }
+  },
+  "ferry.admin.v1.CreateVolumeTypeRequest.ExtraSpecsEntry": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.admin.v1.CreateVolumeTypeRequest.QosSpecsEntry": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.admin.v1.CreateVolumeTypeResponse": {
+    "secret": [],
+    "nested": {
+      "volumeType": "ferry.admin.v1.VolumeType"
+    }
+  },
   "ferry.admin.v1.DeleteShareNetworkRequest": {
     "secret": [],
     "nested": {}
@@ -119,6 +180,48 @@ export const secretFields: Readonly<Record<string, MessageSecrets>> = {
   "ferry.admin.v1.DeleteSnapshotResponse": {
     "secret": [],
     "nested": {}
+  },
+  "ferry.admin.v1.DeleteVolumeGroupRequest": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.admin.v1.DeleteVolumeGroupResponse": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.admin.v1.DeleteVolumeRequest": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.admin.v1.DeleteVolumeResponse": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.admin.v1.DeleteVolumeSnapshotRequest": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.admin.v1.DeleteVolumeSnapshotResponse": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.admin.v1.DeleteVolumeTypeRequest": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.admin.v1.DeleteVolumeTypeResponse": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.admin.v1.DetachVolumeRequest": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.admin.v1.DetachVolumeResponse": {
+    "secret": [],
+    "nested": {
+      "volume": "ferry.admin.v1.Volume"
+    }
   },
   "ferry.admin.v1.ExportLocation": {
     "secret": [],
@@ -158,6 +261,16 @@ export const secretFields: Readonly<Record<string, MessageSecrets>> = {
     "secret": [],
     "nested": {
       "share": "ferry.admin.v1.Share"
+    }
+  },
+  "ferry.admin.v1.GetVolumeRequest": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.admin.v1.GetVolumeResponse": {
+    "secret": [],
+    "nested": {
+      "volume": "ferry.admin.v1.Volume"
     }
   },
   "ferry.admin.v1.GrantAccessRequest": {
@@ -248,6 +361,56 @@ export const secretFields: Readonly<Record<string, MessageSecrets>> = {
     "secret": [],
     "nested": {
       "snapshots": "ferry.admin.v1.Snapshot"
+    }
+  },
+  "ferry.admin.v1.ListVolumeGroupsRequest": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.admin.v1.ListVolumeGroupsResponse": {
+    "secret": [],
+    "nested": {
+      "groups": "ferry.admin.v1.VolumeGroup"
+    }
+  },
+  "ferry.admin.v1.ListVolumeSnapshotsRequest": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.admin.v1.ListVolumeSnapshotsResponse": {
+    "secret": [],
+    "nested": {
+      "snapshots": "ferry.admin.v1.VolumeSnapshot"
+    }
+  },
+  "ferry.admin.v1.ListVolumesRequest": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.admin.v1.ListVolumesResponse": {
+    "secret": [],
+    "nested": {
+      "volumes": "ferry.admin.v1.Volume"
+    }
+  },
+  "ferry.admin.v1.ListVolumeTypesRequest": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.admin.v1.ListVolumeTypesResponse": {
+    "secret": [],
+    "nested": {
+      "volumeTypes": "ferry.admin.v1.VolumeType"
+    }
+  },
+  "ferry.admin.v1.MigrateVolumeRequest": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.admin.v1.MigrateVolumeResponse": {
+    "secret": [],
+    "nested": {
+      "volume": "ferry.admin.v1.Volume"
     }
   },
   "ferry.admin.v1.MigrationBlocker": {
@@ -369,6 +532,26 @@ export const secretFields: Readonly<Record<string, MessageSecrets>> = {
     "secret": [],
     "nested": {
       "share": "ferry.admin.v1.Share"
+    }
+  },
+  "ferry.admin.v1.ResetVolumeStatusRequest": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.admin.v1.ResetVolumeStatusResponse": {
+    "secret": [],
+    "nested": {
+      "volume": "ferry.admin.v1.Volume"
+    }
+  },
+  "ferry.admin.v1.RetypeVolumeRequest": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.admin.v1.RetypeVolumeResponse": {
+    "secret": [],
+    "nested": {
+      "volume": "ferry.admin.v1.Volume"
     }
   },
   "ferry.admin.v1.RevokeAccessRequest": {
@@ -631,6 +814,112 @@ export const secretFields: Readonly<Record<string, MessageSecrets>> = {
       "createdAt": "google.protobuf.Timestamp",
       "updatedAt": "google.protobuf.Timestamp"
     }
+  },
+  "ferry.admin.v1.Volume": {
+    "secret": [],
+    "nested": {
+      "attachments": "ferry.admin.v1.VolumeAttachment",
+      "createdAt": "google.protobuf.Timestamp",
+      "updatedAt": "google.protobuf.Timestamp",
+      "migration": "ferry.admin.v1.VolumeMigration"
+    }
+  },
+  "ferry.admin.v1.VolumeAttachment": {
+    "secret": [],
+    "nested": {
+      "attachedAt": "google.protobuf.Timestamp"
+    }
+  },
+  "ferry.admin.v1.VolumeGroup": {
+    "secret": [],
+    "nested": {
+      "createdAt": "google.protobuf.Timestamp"
+    }
+  },
+  "ferry.admin.v1.VolumeMigration": {
+    "secret": [],
+    "nested": {
+      "request": "ferry.admin.v1.VolumeMigrationParameters",
+      "createdAt": "google.protobuf.Timestamp",
+      "updatedAt": "google.protobuf.Timestamp",
+      "finishedAt": "google.protobuf.Timestamp"
+    }
+  },
+  "ferry.admin.v1.VolumeMigrationEvent": {
+    "secret": [],
+    "nested": {
+      "at": "google.protobuf.Timestamp"
+    }
+  },
+  "ferry.admin.v1.VolumeMigrationParameters": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.admin.v1.VolumeMigrationProgress": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.admin.v1.VolumesAbortMigrationRequest": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.admin.v1.VolumesAbortMigrationResponse": {
+    "secret": [],
+    "nested": {
+      "volume": "ferry.admin.v1.Volume"
+    }
+  },
+  "ferry.admin.v1.VolumesGetMigrationHistoryRequest": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.admin.v1.VolumesGetMigrationHistoryResponse": {
+    "secret": [],
+    "nested": {
+      "events": "ferry.admin.v1.VolumeMigrationEvent"
+    }
+  },
+  "ferry.admin.v1.VolumesGetMigrationRequest": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.admin.v1.VolumesGetMigrationResponse": {
+    "secret": [],
+    "nested": {
+      "progress": "ferry.admin.v1.VolumeMigrationProgress"
+    }
+  },
+  "ferry.admin.v1.VolumeSnapshot": {
+    "secret": [],
+    "nested": {
+      "createdAt": "google.protobuf.Timestamp"
+    }
+  },
+  "ferry.admin.v1.VolumesWatchMigrationRequest": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.admin.v1.VolumesWatchMigrationResponse": {
+    "secret": [],
+    "nested": {
+      "progress": "ferry.admin.v1.VolumeMigrationProgress"
+    }
+  },
+  "ferry.admin.v1.VolumeType": {
+    "secret": [],
+    "nested": {
+      "extraSpecs": "ferry.admin.v1.VolumeType.ExtraSpecsEntry",
+      "qosSpecs": "ferry.admin.v1.VolumeType.QosSpecsEntry",
+      "createdAt": "google.protobuf.Timestamp"
+    }
+  },
+  "ferry.admin.v1.VolumeType.ExtraSpecsEntry": {
+    "secret": [],
+    "nested": {}
+  },
+  "ferry.admin.v1.VolumeType.QosSpecsEntry": {
+    "secret": [],
+    "nested": {}
   },
   "ferry.admin.v1.WatchMigrationRequest": {
     "secret": [],

@@ -6,6 +6,7 @@ import { describe, it } from 'node:test';
 import { SharesService } from '../../../src/contract/gen/ferry/admin/v1/shares.js';
 import { CatalogService } from '../../../src/contract/gen/ferry/admin/v1/catalog.js';
 import { ShareServersService } from '../../../src/contract/gen/ferry/admin/v1/share_servers.js';
+import { VolumesService } from '../../../src/contract/gen/ferry/admin/v1/volumes.js';
 import { ErrorInfo } from '../../../src/contract/gen/google/rpc/error_details.js';
 import { bufCurl, bufCurlError, bufCurlJson, startAdminServer } from './admin-server.js';
 
@@ -13,6 +14,7 @@ const SERVICES = [
   'ferry.admin.v1.Catalog',
   'ferry.admin.v1.ShareServers',
   'ferry.admin.v1.Shares',
+  'ferry.admin.v1.Volumes',
   'grpc.health.v1.Health',
   'grpc.reflection.v1.ServerReflection',
   'grpc.reflection.v1alpha.ServerReflection',
@@ -37,6 +39,7 @@ describe('server reflection through buf curl', () => {
         const expected = [
           ...Object.values(SharesService).map((method) => method.path.slice(1)),
           ...Object.values(ShareServersService).map((method) => method.path.slice(1)),
+          ...Object.values(VolumesService).map((method) => method.path.slice(1)),
           ...Object.values(CatalogService).map((method) => method.path.slice(1)),
           'grpc.health.v1.Health/Check', 'grpc.health.v1.Health/List', 'grpc.health.v1.Health/Watch',
           'grpc.reflection.v1.ServerReflection/ServerReflectionInfo', 'grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo',

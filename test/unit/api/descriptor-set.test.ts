@@ -9,6 +9,7 @@ import { readAdminDescriptorSet } from '../../../src/api/descriptor-set.js';
 import { CatalogService } from '../../../src/contract/gen/ferry/admin/v1/catalog.js';
 import { ShareServersService } from '../../../src/contract/gen/ferry/admin/v1/share_servers.js';
 import { SharesService } from '../../../src/contract/gen/ferry/admin/v1/shares.js';
+import { VolumesService } from '../../../src/contract/gen/ferry/admin/v1/volumes.js';
 
 const set = fromBinary(FileDescriptorSetSchema, readAdminDescriptorSet());
 const files = new Map(set.file.map((file) => [file.name, file]));
@@ -24,12 +25,15 @@ function methodsOf(fullName: string): string[] {
 }
 
 describe('the committed admin descriptor set', () => {
-  it('describes Shares, ShareServers and Catalog with exactly the methods the server registers', () => {
+  it('describes Shares, ShareServers, Volumes and Catalog with exactly the methods the server registers', () => {
     assert.deepEqual(methodsOf('ferry.admin.v1.Shares'), Object.values(SharesService).map((method) => method.path).sort());
     assert.deepEqual(methodsOf('ferry.admin.v1.ShareServers'), Object.values(ShareServersService).map((method) => method.path).sort());
+    assert.deepEqual(methodsOf('ferry.admin.v1.Volumes'), Object.values(VolumesService).map((method) => method.path).sort());
     assert.deepEqual(methodsOf('ferry.admin.v1.Catalog'), Object.values(CatalogService).map((method) => method.path).sort());
     assert.equal(methodsOf('ferry.admin.v1.Shares').length, 21);
     assert.equal(methodsOf('ferry.admin.v1.ShareServers').length, 11);
+    assert.equal(methodsOf('ferry.admin.v1.Volumes').length, 19);
+    assert.equal(methodsOf('ferry.admin.v1.Catalog').length, 12);
   });
 
   it('describes health and both reflection versions', () => {
@@ -55,5 +59,8 @@ describe('the committed admin descriptor set', () => {
     const servers = files.get('ferry/admin/v1/share_servers.proto');
     const serverComments = (servers?.sourceCodeInfo?.location ?? []).flatMap((location) => [location.leadingComments, ...location.leadingDetachedComments]).join('\n');
     assert.match(serverComments, /Share server migration lifecycle/);
+    const volumes = files.get('ferry/admin/v1/volumes.proto');
+    const volumeComments = (volumes?.sourceCodeInfo?.location ?? []).flatMap((location) => [location.leadingComments, ...location.leadingDetachedComments]).join('\n');
+    assert.match(volumeComments, /Volume migration lifecycle/);
   });
 });

@@ -68,6 +68,8 @@ describe('reflection answers', () => {
     assert.ok(first.includes('google/protobuf/timestamp.proto'));
     const second = fileNames(ask({ $case: 'fileContainingSymbol', value: 'ferry.admin.v1.ShareServers' }, sent));
     assert.ok(second.includes('ferry/admin/v1/catalog.proto') && !second.includes('google/protobuf/timestamp.proto'), 'only the imports not sent yet');
+    const volumes = fileNames(ask({ $case: 'fileContainingSymbol', value: 'ferry.admin.v1.Volumes' }, sent));
+    assert.deepEqual(volumes.sort(), ['ferry/admin/v1/volume_migration.proto', 'ferry/admin/v1/volumes.proto'], 'volume.proto went out with catalog.proto, an import of share_servers.proto');
     const third = fileNames(ask({ $case: 'fileContainingSymbol', value: 'ferry.admin.v1.Catalog' }, sent));
     assert.deepEqual(third, ['ferry/admin/v1/catalog.proto'], 'sent again when asked for; its imports went out with the earlier answers');
     assert.deepEqual(fileNames(ask({ $case: 'fileByFilename', value: 'ferry/admin/v1/shares.proto' }, sent)), ['ferry/admin/v1/shares.proto']);

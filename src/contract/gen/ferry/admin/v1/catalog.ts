@@ -34,14 +34,16 @@ import {
   taskStateToJSON,
 } from "./enums.js";
 import { ShareServerMigration } from "./share_server.js";
+import { VolumeType } from "./volume.js";
 
 export const protobufPackage = "ferry.admin.v1";
 
 export const protobufFileName = "ferry/admin/v1/catalog.proto";
 
 /**
- * ferry's operator API for what shares are placed on and made of: back ends (one per
- * configured plugin instance), their pools, share types, share networks and share servers.
+ * ferry's operator API for what shares and volumes are placed on and made of: back ends (one
+ * per configured plugin instance), their pools, share types, share networks, share servers
+ * and volume types.
  * Served beside ferry.admin.v1.Shares (see shares.proto for terminology and the migration
  * lifecycle, errors.proto for reasons and the general error scheme).
  */
@@ -391,6 +393,59 @@ export interface ListShareServersRequest {
 export interface ListShareServersResponse {
   /** Ordered by creation time. */
   shareServers: ShareServer[];
+}
+
+/** Creates a volume type. */
+export interface CreateVolumeTypeRequest {
+  /** REQUIRED. Unique name. */
+  name: string;
+  /** OPTIONAL. A description. Empty: none. */
+  description: string;
+  /**
+   * OPTIONAL. Extra specs sent to drivers verbatim; ferry reads volume_backend_name and
+   * RESKEY:availability_zones (see VolumeType). Empty: none (any back end).
+   */
+  extraSpecs: { [key: string]: string };
+  /** OPTIONAL. QoS specs. Empty: none. */
+  qosSpecs: { [key: string]: string };
+  /** OPTIONAL. Not set: true (Cinder's default). */
+  isPublic?: boolean | undefined;
+}
+
+export interface CreateVolumeTypeRequest_ExtraSpecsEntry {
+  key: string;
+  value: string;
+}
+
+export interface CreateVolumeTypeRequest_QosSpecsEntry {
+  key: string;
+  value: string;
+}
+
+/** The new volume type. */
+export interface CreateVolumeTypeResponse {
+  /** As recorded. */
+  volumeType: VolumeType | undefined;
+}
+
+/** Lists every volume type. */
+export interface ListVolumeTypesRequest {
+}
+
+/** The volume types. */
+export interface ListVolumeTypesResponse {
+  /** Ordered by name. */
+  volumeTypes: VolumeType[];
+}
+
+/** Names the volume type to delete. */
+export interface DeleteVolumeTypeRequest {
+  /** REQUIRED. The type's id or name. */
+  volumeType: string;
+}
+
+/** Intentionally empty. */
+export interface DeleteVolumeTypeResponse {
 }
 
 function createBaseBackend(): Backend {
@@ -3989,7 +4044,733 @@ export const ListShareServersResponse: MessageFns<ListShareServersResponse> = {
   },
 };
 
-/** Back ends, pools, share types, share networks and share servers. */
+function createBaseCreateVolumeTypeRequest(): CreateVolumeTypeRequest {
+  return { name: "", description: "", extraSpecs: {}, qosSpecs: {}, isPublic: undefined };
+}
+
+export const CreateVolumeTypeRequest: MessageFns<CreateVolumeTypeRequest> = {
+  encode(message: CreateVolumeTypeRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.description !== "") {
+      writer.uint32(18).string(message.description);
+    }
+    globalThis.Object.entries(message.extraSpecs).forEach(([key, value]: [string, string]) => {
+      CreateVolumeTypeRequest_ExtraSpecsEntry.encode({ key: key as any, value }, writer.uint32(26).fork()).join();
+    });
+    globalThis.Object.entries(message.qosSpecs).forEach(([key, value]: [string, string]) => {
+      CreateVolumeTypeRequest_QosSpecsEntry.encode({ key: key as any, value }, writer.uint32(34).fork()).join();
+    });
+    if (message.isPublic !== undefined) {
+      writer.uint32(40).bool(message.isPublic);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateVolumeTypeRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateVolumeTypeRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.description = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            const entry3 = CreateVolumeTypeRequest_ExtraSpecsEntry.decode(reader, reader.uint32());
+            if (entry3.value !== undefined) {
+              message.extraSpecs[entry3.key] = entry3.value;
+            }
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            const entry4 = CreateVolumeTypeRequest_QosSpecsEntry.decode(reader, reader.uint32());
+            if (entry4.value !== undefined) {
+              message.qosSpecs[entry4.key] = entry4.value;
+            }
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.isPublic = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateVolumeTypeRequest {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      description: isSet(object.description) ? globalThis.String(object.description) : "",
+      extraSpecs: isObject(object.extraSpecs)
+        ? (globalThis.Object.entries(object.extraSpecs) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : isObject(object.extra_specs)
+        ? (globalThis.Object.entries(object.extra_specs) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      qosSpecs: isObject(object.qosSpecs)
+        ? (globalThis.Object.entries(object.qosSpecs) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : isObject(object.qos_specs)
+        ? (globalThis.Object.entries(object.qos_specs) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      isPublic: isSet(object.isPublic)
+        ? globalThis.Boolean(object.isPublic)
+        : isSet(object.is_public)
+        ? globalThis.Boolean(object.is_public)
+        : undefined,
+    };
+  },
+
+  toJSON(message: CreateVolumeTypeRequest): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.description !== "") {
+      obj.description = message.description;
+    }
+    if (message.extraSpecs) {
+      const entries = globalThis.Object.entries(message.extraSpecs) as [string, string][];
+      if (entries.length > 0) {
+        obj.extraSpecs = {};
+        entries.forEach(([k, v]) => {
+          obj.extraSpecs[k] = v;
+        });
+      }
+    }
+    if (message.qosSpecs) {
+      const entries = globalThis.Object.entries(message.qosSpecs) as [string, string][];
+      if (entries.length > 0) {
+        obj.qosSpecs = {};
+        entries.forEach(([k, v]) => {
+          obj.qosSpecs[k] = v;
+        });
+      }
+    }
+    if (message.isPublic !== undefined) {
+      obj.isPublic = message.isPublic;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreateVolumeTypeRequest>, I>>(base?: I): CreateVolumeTypeRequest {
+    return CreateVolumeTypeRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateVolumeTypeRequest>, I>>(object: I): CreateVolumeTypeRequest {
+    const message = createBaseCreateVolumeTypeRequest();
+    message.name = object.name ?? "";
+    message.description = object.description ?? "";
+    message.extraSpecs = (globalThis.Object.entries(object.extraSpecs ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.qosSpecs = (globalThis.Object.entries(object.qosSpecs ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.isPublic = object.isPublic ?? undefined;
+    return message;
+  },
+};
+
+function createBaseCreateVolumeTypeRequest_ExtraSpecsEntry(): CreateVolumeTypeRequest_ExtraSpecsEntry {
+  return { key: "", value: "" };
+}
+
+export const CreateVolumeTypeRequest_ExtraSpecsEntry: MessageFns<CreateVolumeTypeRequest_ExtraSpecsEntry> = {
+  encode(message: CreateVolumeTypeRequest_ExtraSpecsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateVolumeTypeRequest_ExtraSpecsEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateVolumeTypeRequest_ExtraSpecsEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateVolumeTypeRequest_ExtraSpecsEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: CreateVolumeTypeRequest_ExtraSpecsEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreateVolumeTypeRequest_ExtraSpecsEntry>, I>>(
+    base?: I,
+  ): CreateVolumeTypeRequest_ExtraSpecsEntry {
+    return CreateVolumeTypeRequest_ExtraSpecsEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateVolumeTypeRequest_ExtraSpecsEntry>, I>>(
+    object: I,
+  ): CreateVolumeTypeRequest_ExtraSpecsEntry {
+    const message = createBaseCreateVolumeTypeRequest_ExtraSpecsEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseCreateVolumeTypeRequest_QosSpecsEntry(): CreateVolumeTypeRequest_QosSpecsEntry {
+  return { key: "", value: "" };
+}
+
+export const CreateVolumeTypeRequest_QosSpecsEntry: MessageFns<CreateVolumeTypeRequest_QosSpecsEntry> = {
+  encode(message: CreateVolumeTypeRequest_QosSpecsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateVolumeTypeRequest_QosSpecsEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateVolumeTypeRequest_QosSpecsEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateVolumeTypeRequest_QosSpecsEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: CreateVolumeTypeRequest_QosSpecsEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreateVolumeTypeRequest_QosSpecsEntry>, I>>(
+    base?: I,
+  ): CreateVolumeTypeRequest_QosSpecsEntry {
+    return CreateVolumeTypeRequest_QosSpecsEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateVolumeTypeRequest_QosSpecsEntry>, I>>(
+    object: I,
+  ): CreateVolumeTypeRequest_QosSpecsEntry {
+    const message = createBaseCreateVolumeTypeRequest_QosSpecsEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseCreateVolumeTypeResponse(): CreateVolumeTypeResponse {
+  return { volumeType: undefined };
+}
+
+export const CreateVolumeTypeResponse: MessageFns<CreateVolumeTypeResponse> = {
+  encode(message: CreateVolumeTypeResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.volumeType !== undefined) {
+      VolumeType.encode(message.volumeType, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateVolumeTypeResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateVolumeTypeResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.volumeType = VolumeType.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateVolumeTypeResponse {
+    return {
+      volumeType: isSet(object.volumeType)
+        ? VolumeType.fromJSON(object.volumeType)
+        : isSet(object.volume_type)
+        ? VolumeType.fromJSON(object.volume_type)
+        : undefined,
+    };
+  },
+
+  toJSON(message: CreateVolumeTypeResponse): unknown {
+    const obj: any = {};
+    if (message.volumeType !== undefined) {
+      obj.volumeType = VolumeType.toJSON(message.volumeType);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreateVolumeTypeResponse>, I>>(base?: I): CreateVolumeTypeResponse {
+    return CreateVolumeTypeResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateVolumeTypeResponse>, I>>(object: I): CreateVolumeTypeResponse {
+    const message = createBaseCreateVolumeTypeResponse();
+    message.volumeType = (object.volumeType !== undefined && object.volumeType !== null)
+      ? VolumeType.fromPartial(object.volumeType)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseListVolumeTypesRequest(): ListVolumeTypesRequest {
+  return {};
+}
+
+export const ListVolumeTypesRequest: MessageFns<ListVolumeTypesRequest> = {
+  encode(_: ListVolumeTypesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListVolumeTypesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListVolumeTypesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): ListVolumeTypesRequest {
+    return {};
+  },
+
+  toJSON(_: ListVolumeTypesRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListVolumeTypesRequest>, I>>(base?: I): ListVolumeTypesRequest {
+    return ListVolumeTypesRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListVolumeTypesRequest>, I>>(_: I): ListVolumeTypesRequest {
+    const message = createBaseListVolumeTypesRequest();
+    return message;
+  },
+};
+
+function createBaseListVolumeTypesResponse(): ListVolumeTypesResponse {
+  return { volumeTypes: [] };
+}
+
+export const ListVolumeTypesResponse: MessageFns<ListVolumeTypesResponse> = {
+  encode(message: ListVolumeTypesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.volumeTypes) {
+      VolumeType.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListVolumeTypesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListVolumeTypesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.volumeTypes.push(VolumeType.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListVolumeTypesResponse {
+    return {
+      volumeTypes: globalThis.Array.isArray(object?.volumeTypes)
+        ? object.volumeTypes.map((e: any) => VolumeType.fromJSON(e))
+        : globalThis.Array.isArray(object?.volume_types)
+        ? object.volume_types.map((e: any) => VolumeType.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ListVolumeTypesResponse): unknown {
+    const obj: any = {};
+    if (message.volumeTypes?.length) {
+      obj.volumeTypes = message.volumeTypes.map((e) => VolumeType.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListVolumeTypesResponse>, I>>(base?: I): ListVolumeTypesResponse {
+    return ListVolumeTypesResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListVolumeTypesResponse>, I>>(object: I): ListVolumeTypesResponse {
+    const message = createBaseListVolumeTypesResponse();
+    message.volumeTypes = object.volumeTypes?.map((e) => VolumeType.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseDeleteVolumeTypeRequest(): DeleteVolumeTypeRequest {
+  return { volumeType: "" };
+}
+
+export const DeleteVolumeTypeRequest: MessageFns<DeleteVolumeTypeRequest> = {
+  encode(message: DeleteVolumeTypeRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.volumeType !== "") {
+      writer.uint32(10).string(message.volumeType);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteVolumeTypeRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteVolumeTypeRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.volumeType = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeleteVolumeTypeRequest {
+    return {
+      volumeType: isSet(object.volumeType)
+        ? globalThis.String(object.volumeType)
+        : isSet(object.volume_type)
+        ? globalThis.String(object.volume_type)
+        : "",
+    };
+  },
+
+  toJSON(message: DeleteVolumeTypeRequest): unknown {
+    const obj: any = {};
+    if (message.volumeType !== "") {
+      obj.volumeType = message.volumeType;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteVolumeTypeRequest>, I>>(base?: I): DeleteVolumeTypeRequest {
+    return DeleteVolumeTypeRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteVolumeTypeRequest>, I>>(object: I): DeleteVolumeTypeRequest {
+    const message = createBaseDeleteVolumeTypeRequest();
+    message.volumeType = object.volumeType ?? "";
+    return message;
+  },
+};
+
+function createBaseDeleteVolumeTypeResponse(): DeleteVolumeTypeResponse {
+  return {};
+}
+
+export const DeleteVolumeTypeResponse: MessageFns<DeleteVolumeTypeResponse> = {
+  encode(_: DeleteVolumeTypeResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteVolumeTypeResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteVolumeTypeResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): DeleteVolumeTypeResponse {
+    return {};
+  },
+
+  toJSON(_: DeleteVolumeTypeResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteVolumeTypeResponse>, I>>(base?: I): DeleteVolumeTypeResponse {
+    return DeleteVolumeTypeResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteVolumeTypeResponse>, I>>(_: I): DeleteVolumeTypeResponse {
+    const message = createBaseDeleteVolumeTypeResponse();
+    return message;
+  },
+};
+
+/** Back ends, pools, share types, share networks, share servers and volume types. */
 export type CatalogService = typeof CatalogService;
 export const CatalogService = {
   /**
@@ -4151,6 +4932,58 @@ export const CatalogService = {
       Buffer.from(ListShareServersResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListShareServersResponse => ListShareServersResponse.decode(value),
   },
+  /**
+   * Creates a volume type (Cinder's volume type with its extra specs and QoS specs). Not
+   * idempotent: a second call with the same name answers ALREADY_EXISTS.
+   *
+   * | Condition            | gRPC code        | Reason         |
+   * |----------------------|------------------|----------------|
+   * | name missing         | INVALID_ARGUMENT | MISSING_FIELD  |
+   * | name already used    | ALREADY_EXISTS   | ALREADY_EXISTS |
+   */
+  createVolumeType: {
+    path: "/ferry.admin.v1.Catalog/CreateVolumeType" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CreateVolumeTypeRequest): Buffer =>
+      Buffer.from(CreateVolumeTypeRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CreateVolumeTypeRequest => CreateVolumeTypeRequest.decode(value),
+    responseSerialize: (value: CreateVolumeTypeResponse): Buffer =>
+      Buffer.from(CreateVolumeTypeResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CreateVolumeTypeResponse => CreateVolumeTypeResponse.decode(value),
+  },
+  /** Lists volume types. Read-only. */
+  listVolumeTypes: {
+    path: "/ferry.admin.v1.Catalog/ListVolumeTypes" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListVolumeTypesRequest): Buffer =>
+      Buffer.from(ListVolumeTypesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListVolumeTypesRequest => ListVolumeTypesRequest.decode(value),
+    responseSerialize: (value: ListVolumeTypesResponse): Buffer =>
+      Buffer.from(ListVolumeTypesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListVolumeTypesResponse => ListVolumeTypesResponse.decode(value),
+  },
+  /**
+   * Deletes a volume type that no volume uses. A retry after success answers NOT_FOUND.
+   *
+   * | Condition                                         | gRPC code           | Reason                |
+   * |---------------------------------------------------|---------------------|-----------------------|
+   * | volume_type missing                               | INVALID_ARGUMENT    | MISSING_FIELD         |
+   * | Type unknown                                      | NOT_FOUND           | VOLUME_TYPE_NOT_FOUND |
+   * | Volumes (or a running retype's target) use it     | FAILED_PRECONDITION | IN_USE                |
+   */
+  deleteVolumeType: {
+    path: "/ferry.admin.v1.Catalog/DeleteVolumeType" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DeleteVolumeTypeRequest): Buffer =>
+      Buffer.from(DeleteVolumeTypeRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DeleteVolumeTypeRequest => DeleteVolumeTypeRequest.decode(value),
+    responseSerialize: (value: DeleteVolumeTypeResponse): Buffer =>
+      Buffer.from(DeleteVolumeTypeResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): DeleteVolumeTypeResponse => DeleteVolumeTypeResponse.decode(value),
+  },
 } as const;
 
 export interface CatalogServer extends UntypedServiceImplementation {
@@ -4226,6 +5059,28 @@ export interface CatalogServer extends UntypedServiceImplementation {
    * | status not a ShareServerStatus     | INVALID_ARGUMENT | INVALID_FIELD |
    */
   listShareServers: handleUnaryCall<ListShareServersRequest, ListShareServersResponse>;
+  /**
+   * Creates a volume type (Cinder's volume type with its extra specs and QoS specs). Not
+   * idempotent: a second call with the same name answers ALREADY_EXISTS.
+   *
+   * | Condition            | gRPC code        | Reason         |
+   * |----------------------|------------------|----------------|
+   * | name missing         | INVALID_ARGUMENT | MISSING_FIELD  |
+   * | name already used    | ALREADY_EXISTS   | ALREADY_EXISTS |
+   */
+  createVolumeType: handleUnaryCall<CreateVolumeTypeRequest, CreateVolumeTypeResponse>;
+  /** Lists volume types. Read-only. */
+  listVolumeTypes: handleUnaryCall<ListVolumeTypesRequest, ListVolumeTypesResponse>;
+  /**
+   * Deletes a volume type that no volume uses. A retry after success answers NOT_FOUND.
+   *
+   * | Condition                                         | gRPC code           | Reason                |
+   * |---------------------------------------------------|---------------------|-----------------------|
+   * | volume_type missing                               | INVALID_ARGUMENT    | MISSING_FIELD         |
+   * | Type unknown                                      | NOT_FOUND           | VOLUME_TYPE_NOT_FOUND |
+   * | Volumes (or a running retype's target) use it     | FAILED_PRECONDITION | IN_USE                |
+   */
+  deleteVolumeType: handleUnaryCall<DeleteVolumeTypeRequest, DeleteVolumeTypeResponse>;
 }
 
 export interface CatalogClient extends Client {
@@ -4426,6 +5281,70 @@ export interface CatalogClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListShareServersResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Creates a volume type (Cinder's volume type with its extra specs and QoS specs). Not
+   * idempotent: a second call with the same name answers ALREADY_EXISTS.
+   *
+   * | Condition            | gRPC code        | Reason         |
+   * |----------------------|------------------|----------------|
+   * | name missing         | INVALID_ARGUMENT | MISSING_FIELD  |
+   * | name already used    | ALREADY_EXISTS   | ALREADY_EXISTS |
+   */
+  createVolumeType(
+    request: CreateVolumeTypeRequest,
+    callback: (error: ServiceError | null, response: CreateVolumeTypeResponse) => void,
+  ): ClientUnaryCall;
+  createVolumeType(
+    request: CreateVolumeTypeRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CreateVolumeTypeResponse) => void,
+  ): ClientUnaryCall;
+  createVolumeType(
+    request: CreateVolumeTypeRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CreateVolumeTypeResponse) => void,
+  ): ClientUnaryCall;
+  /** Lists volume types. Read-only. */
+  listVolumeTypes(
+    request: ListVolumeTypesRequest,
+    callback: (error: ServiceError | null, response: ListVolumeTypesResponse) => void,
+  ): ClientUnaryCall;
+  listVolumeTypes(
+    request: ListVolumeTypesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListVolumeTypesResponse) => void,
+  ): ClientUnaryCall;
+  listVolumeTypes(
+    request: ListVolumeTypesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListVolumeTypesResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Deletes a volume type that no volume uses. A retry after success answers NOT_FOUND.
+   *
+   * | Condition                                         | gRPC code           | Reason                |
+   * |---------------------------------------------------|---------------------|-----------------------|
+   * | volume_type missing                               | INVALID_ARGUMENT    | MISSING_FIELD         |
+   * | Type unknown                                      | NOT_FOUND           | VOLUME_TYPE_NOT_FOUND |
+   * | Volumes (or a running retype's target) use it     | FAILED_PRECONDITION | IN_USE                |
+   */
+  deleteVolumeType(
+    request: DeleteVolumeTypeRequest,
+    callback: (error: ServiceError | null, response: DeleteVolumeTypeResponse) => void,
+  ): ClientUnaryCall;
+  deleteVolumeType(
+    request: DeleteVolumeTypeRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: DeleteVolumeTypeResponse) => void,
+  ): ClientUnaryCall;
+  deleteVolumeType(
+    request: DeleteVolumeTypeRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: DeleteVolumeTypeResponse) => void,
   ): ClientUnaryCall;
 }
 

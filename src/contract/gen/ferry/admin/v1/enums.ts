@@ -939,3 +939,413 @@ export function backendStateToJSON(object: BackendState): string {
       throw new globalThis.Error("Unrecognized enum value " + object + " for enum BackendState");
   }
 }
+
+/**
+ * Status of a volume (Cinder's volume statuses, manila-migration-behaviour section 7). Cinder
+ * spells "in-use" with a hyphen: the value name turns every character that is not a letter or
+ * digit into "_" (VOLUME_STATUS_IN_USE).
+ */
+export enum VolumeStatus {
+  /**
+   * VOLUME_STATUS_UNSPECIFIED - Response: "none" where a field says so (previous_status), never sent otherwise. Request:
+   * not given (no filter, or unchanged).
+   */
+  VOLUME_STATUS_UNSPECIFIED = 0,
+  /** VOLUME_STATUS_CREATING - "creating": the back end's driver is creating the volume. */
+  VOLUME_STATUS_CREATING = 1,
+  /** VOLUME_STATUS_AVAILABLE - "available": detached and usable; a migration or retype starts from it or from in-use. */
+  VOLUME_STATUS_AVAILABLE = 2,
+  /** VOLUME_STATUS_IN_USE - "in-use": at least one attachment. */
+  VOLUME_STATUS_IN_USE = 3,
+  /**
+   * VOLUME_STATUS_MAINTENANCE - "maintenance": locked by a migration started with lock_volume (Cinder): attach, detach,
+   * retype, migrate and abort are refused until it ends.
+   */
+  VOLUME_STATUS_MAINTENANCE = 4,
+  /** VOLUME_STATUS_RETYPING - "retyping": a retype runs (in place or by migration). */
+  VOLUME_STATUS_RETYPING = 5,
+  /** VOLUME_STATUS_DELETING - "deleting": the driver is deleting the volume. */
+  VOLUME_STATUS_DELETING = 6,
+  /** VOLUME_STATUS_ERROR - "error": a driver call failed; an operator repairs it (ResetVolumeStatus). */
+  VOLUME_STATUS_ERROR = 7,
+  /** VOLUME_STATUS_ERROR_DELETING - "error_deleting": the deletion failed. */
+  VOLUME_STATUS_ERROR_DELETING = 8,
+}
+
+export function volumeStatusFromJSON(object: any): VolumeStatus {
+  switch (object) {
+    case 0:
+    case "VOLUME_STATUS_UNSPECIFIED":
+      return VolumeStatus.VOLUME_STATUS_UNSPECIFIED;
+    case 1:
+    case "VOLUME_STATUS_CREATING":
+      return VolumeStatus.VOLUME_STATUS_CREATING;
+    case 2:
+    case "VOLUME_STATUS_AVAILABLE":
+      return VolumeStatus.VOLUME_STATUS_AVAILABLE;
+    case 3:
+    case "VOLUME_STATUS_IN_USE":
+      return VolumeStatus.VOLUME_STATUS_IN_USE;
+    case 4:
+    case "VOLUME_STATUS_MAINTENANCE":
+      return VolumeStatus.VOLUME_STATUS_MAINTENANCE;
+    case 5:
+    case "VOLUME_STATUS_RETYPING":
+      return VolumeStatus.VOLUME_STATUS_RETYPING;
+    case 6:
+    case "VOLUME_STATUS_DELETING":
+      return VolumeStatus.VOLUME_STATUS_DELETING;
+    case 7:
+    case "VOLUME_STATUS_ERROR":
+      return VolumeStatus.VOLUME_STATUS_ERROR;
+    case 8:
+    case "VOLUME_STATUS_ERROR_DELETING":
+      return VolumeStatus.VOLUME_STATUS_ERROR_DELETING;
+    default:
+      throw new globalThis.Error("Unrecognized enum value " + object + " for enum VolumeStatus");
+  }
+}
+
+export function volumeStatusToJSON(object: VolumeStatus): string {
+  switch (object) {
+    case VolumeStatus.VOLUME_STATUS_UNSPECIFIED:
+      return "VOLUME_STATUS_UNSPECIFIED";
+    case VolumeStatus.VOLUME_STATUS_CREATING:
+      return "VOLUME_STATUS_CREATING";
+    case VolumeStatus.VOLUME_STATUS_AVAILABLE:
+      return "VOLUME_STATUS_AVAILABLE";
+    case VolumeStatus.VOLUME_STATUS_IN_USE:
+      return "VOLUME_STATUS_IN_USE";
+    case VolumeStatus.VOLUME_STATUS_MAINTENANCE:
+      return "VOLUME_STATUS_MAINTENANCE";
+    case VolumeStatus.VOLUME_STATUS_RETYPING:
+      return "VOLUME_STATUS_RETYPING";
+    case VolumeStatus.VOLUME_STATUS_DELETING:
+      return "VOLUME_STATUS_DELETING";
+    case VolumeStatus.VOLUME_STATUS_ERROR:
+      return "VOLUME_STATUS_ERROR";
+    case VolumeStatus.VOLUME_STATUS_ERROR_DELETING:
+      return "VOLUME_STATUS_ERROR_DELETING";
+    default:
+      throw new globalThis.Error("Unrecognized enum value " + object + " for enum VolumeStatus");
+  }
+}
+
+/**
+ * A volume's migration_status (Cinder's values). Cinder's "target:<source volume id>" on the
+ * temporary destination volume of a generic migration is VOLUME_MIGRATION_STATUS_TARGET
+ * together with the source volume's id in the field beside it (migration_source_volume_id).
+ */
+export enum VolumeMigrationStatus {
+  /** VOLUME_MIGRATION_STATUS_UNSPECIFIED - Cinder's None: the volume never migrated (or an operator cleared the status). */
+  VOLUME_MIGRATION_STATUS_UNSPECIFIED = 0,
+  /** VOLUME_MIGRATION_STATUS_STARTING - "starting": accepted by MigrateVolume (or a retype that needs a migration). */
+  VOLUME_MIGRATION_STATUS_STARTING = 1,
+  /**
+   * VOLUME_MIGRATION_STATUS_MIGRATING - "migrating": the source back end (driver-assisted) or ferry's data service (host copy)
+   * moves the data.
+   */
+  VOLUME_MIGRATION_STATUS_MIGRATING = 2,
+  /** VOLUME_MIGRATION_STATUS_COMPLETING - "completing": update_migrated_volume and the record swap run. */
+  VOLUME_MIGRATION_STATUS_COMPLETING = 3,
+  /** VOLUME_MIGRATION_STATUS_SUCCESS - "success": the volume lives on the destination. */
+  VOLUME_MIGRATION_STATUS_SUCCESS = 4,
+  /** VOLUME_MIGRATION_STATUS_ERROR - "error": the migration failed or was aborted; the volume is where it was. */
+  VOLUME_MIGRATION_STATUS_ERROR = 5,
+  /** VOLUME_MIGRATION_STATUS_DELETING - "deleting": the migration succeeded but the old back-end object could not be deleted. */
+  VOLUME_MIGRATION_STATUS_DELETING = 6,
+  /**
+   * VOLUME_MIGRATION_STATUS_TARGET - "target:<id>": this volume is the temporary destination of the migration of volume <id>
+   * (the field beside it names <id>).
+   */
+  VOLUME_MIGRATION_STATUS_TARGET = 7,
+}
+
+export function volumeMigrationStatusFromJSON(object: any): VolumeMigrationStatus {
+  switch (object) {
+    case 0:
+    case "VOLUME_MIGRATION_STATUS_UNSPECIFIED":
+      return VolumeMigrationStatus.VOLUME_MIGRATION_STATUS_UNSPECIFIED;
+    case 1:
+    case "VOLUME_MIGRATION_STATUS_STARTING":
+      return VolumeMigrationStatus.VOLUME_MIGRATION_STATUS_STARTING;
+    case 2:
+    case "VOLUME_MIGRATION_STATUS_MIGRATING":
+      return VolumeMigrationStatus.VOLUME_MIGRATION_STATUS_MIGRATING;
+    case 3:
+    case "VOLUME_MIGRATION_STATUS_COMPLETING":
+      return VolumeMigrationStatus.VOLUME_MIGRATION_STATUS_COMPLETING;
+    case 4:
+    case "VOLUME_MIGRATION_STATUS_SUCCESS":
+      return VolumeMigrationStatus.VOLUME_MIGRATION_STATUS_SUCCESS;
+    case 5:
+    case "VOLUME_MIGRATION_STATUS_ERROR":
+      return VolumeMigrationStatus.VOLUME_MIGRATION_STATUS_ERROR;
+    case 6:
+    case "VOLUME_MIGRATION_STATUS_DELETING":
+      return VolumeMigrationStatus.VOLUME_MIGRATION_STATUS_DELETING;
+    case 7:
+    case "VOLUME_MIGRATION_STATUS_TARGET":
+      return VolumeMigrationStatus.VOLUME_MIGRATION_STATUS_TARGET;
+    default:
+      throw new globalThis.Error("Unrecognized enum value " + object + " for enum VolumeMigrationStatus");
+  }
+}
+
+export function volumeMigrationStatusToJSON(object: VolumeMigrationStatus): string {
+  switch (object) {
+    case VolumeMigrationStatus.VOLUME_MIGRATION_STATUS_UNSPECIFIED:
+      return "VOLUME_MIGRATION_STATUS_UNSPECIFIED";
+    case VolumeMigrationStatus.VOLUME_MIGRATION_STATUS_STARTING:
+      return "VOLUME_MIGRATION_STATUS_STARTING";
+    case VolumeMigrationStatus.VOLUME_MIGRATION_STATUS_MIGRATING:
+      return "VOLUME_MIGRATION_STATUS_MIGRATING";
+    case VolumeMigrationStatus.VOLUME_MIGRATION_STATUS_COMPLETING:
+      return "VOLUME_MIGRATION_STATUS_COMPLETING";
+    case VolumeMigrationStatus.VOLUME_MIGRATION_STATUS_SUCCESS:
+      return "VOLUME_MIGRATION_STATUS_SUCCESS";
+    case VolumeMigrationStatus.VOLUME_MIGRATION_STATUS_ERROR:
+      return "VOLUME_MIGRATION_STATUS_ERROR";
+    case VolumeMigrationStatus.VOLUME_MIGRATION_STATUS_DELETING:
+      return "VOLUME_MIGRATION_STATUS_DELETING";
+    case VolumeMigrationStatus.VOLUME_MIGRATION_STATUS_TARGET:
+      return "VOLUME_MIGRATION_STATUS_TARGET";
+    default:
+      throw new globalThis.Error("Unrecognized enum value " + object + " for enum VolumeMigrationStatus");
+  }
+}
+
+/** Status of a volume snapshot. */
+export enum VolumeSnapshotStatus {
+  /** VOLUME_SNAPSHOT_STATUS_UNSPECIFIED - Not known (never sent for a recorded snapshot). */
+  VOLUME_SNAPSHOT_STATUS_UNSPECIFIED = 0,
+  /** VOLUME_SNAPSHOT_STATUS_CREATING - "creating": the driver is taking the snapshot. */
+  VOLUME_SNAPSHOT_STATUS_CREATING = 1,
+  /** VOLUME_SNAPSHOT_STATUS_AVAILABLE - "available": usable. */
+  VOLUME_SNAPSHOT_STATUS_AVAILABLE = 2,
+  /** VOLUME_SNAPSHOT_STATUS_DELETING - "deleting": the driver is deleting it. */
+  VOLUME_SNAPSHOT_STATUS_DELETING = 3,
+  /** VOLUME_SNAPSHOT_STATUS_ERROR - "error": a driver call failed. */
+  VOLUME_SNAPSHOT_STATUS_ERROR = 4,
+  /** VOLUME_SNAPSHOT_STATUS_ERROR_DELETING - "error_deleting": the deletion failed. */
+  VOLUME_SNAPSHOT_STATUS_ERROR_DELETING = 5,
+}
+
+export function volumeSnapshotStatusFromJSON(object: any): VolumeSnapshotStatus {
+  switch (object) {
+    case 0:
+    case "VOLUME_SNAPSHOT_STATUS_UNSPECIFIED":
+      return VolumeSnapshotStatus.VOLUME_SNAPSHOT_STATUS_UNSPECIFIED;
+    case 1:
+    case "VOLUME_SNAPSHOT_STATUS_CREATING":
+      return VolumeSnapshotStatus.VOLUME_SNAPSHOT_STATUS_CREATING;
+    case 2:
+    case "VOLUME_SNAPSHOT_STATUS_AVAILABLE":
+      return VolumeSnapshotStatus.VOLUME_SNAPSHOT_STATUS_AVAILABLE;
+    case 3:
+    case "VOLUME_SNAPSHOT_STATUS_DELETING":
+      return VolumeSnapshotStatus.VOLUME_SNAPSHOT_STATUS_DELETING;
+    case 4:
+    case "VOLUME_SNAPSHOT_STATUS_ERROR":
+      return VolumeSnapshotStatus.VOLUME_SNAPSHOT_STATUS_ERROR;
+    case 5:
+    case "VOLUME_SNAPSHOT_STATUS_ERROR_DELETING":
+      return VolumeSnapshotStatus.VOLUME_SNAPSHOT_STATUS_ERROR_DELETING;
+    default:
+      throw new globalThis.Error("Unrecognized enum value " + object + " for enum VolumeSnapshotStatus");
+  }
+}
+
+export function volumeSnapshotStatusToJSON(object: VolumeSnapshotStatus): string {
+  switch (object) {
+    case VolumeSnapshotStatus.VOLUME_SNAPSHOT_STATUS_UNSPECIFIED:
+      return "VOLUME_SNAPSHOT_STATUS_UNSPECIFIED";
+    case VolumeSnapshotStatus.VOLUME_SNAPSHOT_STATUS_CREATING:
+      return "VOLUME_SNAPSHOT_STATUS_CREATING";
+    case VolumeSnapshotStatus.VOLUME_SNAPSHOT_STATUS_AVAILABLE:
+      return "VOLUME_SNAPSHOT_STATUS_AVAILABLE";
+    case VolumeSnapshotStatus.VOLUME_SNAPSHOT_STATUS_DELETING:
+      return "VOLUME_SNAPSHOT_STATUS_DELETING";
+    case VolumeSnapshotStatus.VOLUME_SNAPSHOT_STATUS_ERROR:
+      return "VOLUME_SNAPSHOT_STATUS_ERROR";
+    case VolumeSnapshotStatus.VOLUME_SNAPSHOT_STATUS_ERROR_DELETING:
+      return "VOLUME_SNAPSHOT_STATUS_ERROR_DELETING";
+    default:
+      throw new globalThis.Error("Unrecognized enum value " + object + " for enum VolumeSnapshotStatus");
+  }
+}
+
+/**
+ * Cinder's retype migration_policy: whether a retype the volume's back end cannot do in
+ * place may move the volume.
+ */
+export enum VolumeMigrationPolicy {
+  /** VOLUME_MIGRATION_POLICY_UNSPECIFIED - Request: not given, which means never (Cinder's default). Never sent in responses. */
+  VOLUME_MIGRATION_POLICY_UNSPECIFIED = 0,
+  /**
+   * VOLUME_MIGRATION_POLICY_NEVER - "never": a retype that needs a migration fails (RETYPE_REQUIRES_MIGRATION) and the
+   * volume keeps its type.
+   */
+  VOLUME_MIGRATION_POLICY_NEVER = 1,
+  /** VOLUME_MIGRATION_POLICY_ON_DEMAND - "on-demand": such a retype migrates the volume (refused when it has snapshots). */
+  VOLUME_MIGRATION_POLICY_ON_DEMAND = 2,
+}
+
+export function volumeMigrationPolicyFromJSON(object: any): VolumeMigrationPolicy {
+  switch (object) {
+    case 0:
+    case "VOLUME_MIGRATION_POLICY_UNSPECIFIED":
+      return VolumeMigrationPolicy.VOLUME_MIGRATION_POLICY_UNSPECIFIED;
+    case 1:
+    case "VOLUME_MIGRATION_POLICY_NEVER":
+      return VolumeMigrationPolicy.VOLUME_MIGRATION_POLICY_NEVER;
+    case 2:
+    case "VOLUME_MIGRATION_POLICY_ON_DEMAND":
+      return VolumeMigrationPolicy.VOLUME_MIGRATION_POLICY_ON_DEMAND;
+    default:
+      throw new globalThis.Error("Unrecognized enum value " + object + " for enum VolumeMigrationPolicy");
+  }
+}
+
+export function volumeMigrationPolicyToJSON(object: VolumeMigrationPolicy): string {
+  switch (object) {
+    case VolumeMigrationPolicy.VOLUME_MIGRATION_POLICY_UNSPECIFIED:
+      return "VOLUME_MIGRATION_POLICY_UNSPECIFIED";
+    case VolumeMigrationPolicy.VOLUME_MIGRATION_POLICY_NEVER:
+      return "VOLUME_MIGRATION_POLICY_NEVER";
+    case VolumeMigrationPolicy.VOLUME_MIGRATION_POLICY_ON_DEMAND:
+      return "VOLUME_MIGRATION_POLICY_ON_DEMAND";
+    default:
+      throw new globalThis.Error("Unrecognized enum value " + object + " for enum VolumeMigrationPolicy");
+  }
+}
+
+/** What an operator asked for when a volume migration record was made. */
+export enum VolumeMigrationKind {
+  /** VOLUME_MIGRATION_KIND_UNSPECIFIED - Never sent. */
+  VOLUME_MIGRATION_KIND_UNSPECIFIED = 0,
+  /** VOLUME_MIGRATION_KIND_MIGRATE - "migrate": MigrateVolume (Cinder's os-migrate_volume). */
+  VOLUME_MIGRATION_KIND_MIGRATE = 1,
+  /** VOLUME_MIGRATION_KIND_RETYPE - "retype": RetypeVolume (Cinder's os-retype), in place or by migration. */
+  VOLUME_MIGRATION_KIND_RETYPE = 2,
+}
+
+export function volumeMigrationKindFromJSON(object: any): VolumeMigrationKind {
+  switch (object) {
+    case 0:
+    case "VOLUME_MIGRATION_KIND_UNSPECIFIED":
+      return VolumeMigrationKind.VOLUME_MIGRATION_KIND_UNSPECIFIED;
+    case 1:
+    case "VOLUME_MIGRATION_KIND_MIGRATE":
+      return VolumeMigrationKind.VOLUME_MIGRATION_KIND_MIGRATE;
+    case 2:
+    case "VOLUME_MIGRATION_KIND_RETYPE":
+      return VolumeMigrationKind.VOLUME_MIGRATION_KIND_RETYPE;
+    default:
+      throw new globalThis.Error("Unrecognized enum value " + object + " for enum VolumeMigrationKind");
+  }
+}
+
+export function volumeMigrationKindToJSON(object: VolumeMigrationKind): string {
+  switch (object) {
+    case VolumeMigrationKind.VOLUME_MIGRATION_KIND_UNSPECIFIED:
+      return "VOLUME_MIGRATION_KIND_UNSPECIFIED";
+    case VolumeMigrationKind.VOLUME_MIGRATION_KIND_MIGRATE:
+      return "VOLUME_MIGRATION_KIND_MIGRATE";
+    case VolumeMigrationKind.VOLUME_MIGRATION_KIND_RETYPE:
+      return "VOLUME_MIGRATION_KIND_RETYPE";
+    default:
+      throw new globalThis.Error("Unrecognized enum value " + object + " for enum VolumeMigrationKind");
+  }
+}
+
+/** How a volume migration's data moved (or is moving). */
+export enum VolumeMigrationMethod {
+  /** VOLUME_MIGRATION_METHOD_UNSPECIFIED - Not chosen yet. */
+  VOLUME_MIGRATION_METHOD_UNSPECIFIED = 0,
+  /**
+   * VOLUME_MIGRATION_METHOD_DRIVER_ASSISTED - "driver_assisted": the source back end's driver moved the volume (MigrateVolume answered
+   * moved = true).
+   */
+  VOLUME_MIGRATION_METHOD_DRIVER_ASSISTED = 1,
+  /**
+   * VOLUME_MIGRATION_METHOD_HOST_COPY - "host_copy": Cinder's generic migration: a temporary volume on the destination, ferry's
+   * data service copies, then the records are swapped.
+   */
+  VOLUME_MIGRATION_METHOD_HOST_COPY = 2,
+  /** VOLUME_MIGRATION_METHOD_RETYPE_IN_PLACE - "retype_in_place": the back end retyped the volume without moving it. */
+  VOLUME_MIGRATION_METHOD_RETYPE_IN_PLACE = 3,
+}
+
+export function volumeMigrationMethodFromJSON(object: any): VolumeMigrationMethod {
+  switch (object) {
+    case 0:
+    case "VOLUME_MIGRATION_METHOD_UNSPECIFIED":
+      return VolumeMigrationMethod.VOLUME_MIGRATION_METHOD_UNSPECIFIED;
+    case 1:
+    case "VOLUME_MIGRATION_METHOD_DRIVER_ASSISTED":
+      return VolumeMigrationMethod.VOLUME_MIGRATION_METHOD_DRIVER_ASSISTED;
+    case 2:
+    case "VOLUME_MIGRATION_METHOD_HOST_COPY":
+      return VolumeMigrationMethod.VOLUME_MIGRATION_METHOD_HOST_COPY;
+    case 3:
+    case "VOLUME_MIGRATION_METHOD_RETYPE_IN_PLACE":
+      return VolumeMigrationMethod.VOLUME_MIGRATION_METHOD_RETYPE_IN_PLACE;
+    default:
+      throw new globalThis.Error("Unrecognized enum value " + object + " for enum VolumeMigrationMethod");
+  }
+}
+
+export function volumeMigrationMethodToJSON(object: VolumeMigrationMethod): string {
+  switch (object) {
+    case VolumeMigrationMethod.VOLUME_MIGRATION_METHOD_UNSPECIFIED:
+      return "VOLUME_MIGRATION_METHOD_UNSPECIFIED";
+    case VolumeMigrationMethod.VOLUME_MIGRATION_METHOD_DRIVER_ASSISTED:
+      return "VOLUME_MIGRATION_METHOD_DRIVER_ASSISTED";
+    case VolumeMigrationMethod.VOLUME_MIGRATION_METHOD_HOST_COPY:
+      return "VOLUME_MIGRATION_METHOD_HOST_COPY";
+    case VolumeMigrationMethod.VOLUME_MIGRATION_METHOD_RETYPE_IN_PLACE:
+      return "VOLUME_MIGRATION_METHOD_RETYPE_IN_PLACE";
+    default:
+      throw new globalThis.Error("Unrecognized enum value " + object + " for enum VolumeMigrationMethod");
+  }
+}
+
+/** The host copy's transfer mode (Cinder's two): how the data node reaches both volumes. */
+export enum VolumeTransferMode {
+  /** VOLUME_TRANSFER_MODE_UNSPECIFIED - Not chosen yet (or no host copy). */
+  VOLUME_TRANSFER_MODE_UNSPECIFIED = 0,
+  /** VOLUME_TRANSFER_MODE_BLOCK - "block": a dd-like copy between block devices (sparse-aware). */
+  VOLUME_TRANSFER_MODE_BLOCK = 1,
+  /** VOLUME_TRANSFER_MODE_FILE - "file": a copy between image files the drivers' AttachVolume handed out (sparse-aware). */
+  VOLUME_TRANSFER_MODE_FILE = 2,
+}
+
+export function volumeTransferModeFromJSON(object: any): VolumeTransferMode {
+  switch (object) {
+    case 0:
+    case "VOLUME_TRANSFER_MODE_UNSPECIFIED":
+      return VolumeTransferMode.VOLUME_TRANSFER_MODE_UNSPECIFIED;
+    case 1:
+    case "VOLUME_TRANSFER_MODE_BLOCK":
+      return VolumeTransferMode.VOLUME_TRANSFER_MODE_BLOCK;
+    case 2:
+    case "VOLUME_TRANSFER_MODE_FILE":
+      return VolumeTransferMode.VOLUME_TRANSFER_MODE_FILE;
+    default:
+      throw new globalThis.Error("Unrecognized enum value " + object + " for enum VolumeTransferMode");
+  }
+}
+
+export function volumeTransferModeToJSON(object: VolumeTransferMode): string {
+  switch (object) {
+    case VolumeTransferMode.VOLUME_TRANSFER_MODE_UNSPECIFIED:
+      return "VOLUME_TRANSFER_MODE_UNSPECIFIED";
+    case VolumeTransferMode.VOLUME_TRANSFER_MODE_BLOCK:
+      return "VOLUME_TRANSFER_MODE_BLOCK";
+    case VolumeTransferMode.VOLUME_TRANSFER_MODE_FILE:
+      return "VOLUME_TRANSFER_MODE_FILE";
+    default:
+      throw new globalThis.Error("Unrecognized enum value " + object + " for enum VolumeTransferMode");
+  }
+}

@@ -324,6 +324,78 @@ export enum ErrorReason {
    * migration_cancel = false. Next: complete it, or reset states by hand.
    */
   ERROR_REASON_MIGRATION_CANCEL_NOT_SUPPORTED = 66,
+  /**
+   * ERROR_REASON_VOLUME_NOT_FOUND - Volumes (Cinder, manila-migration-behaviour section 7).
+   * NOT_FOUND. No volume has the id. Next: list volumes.
+   */
+  ERROR_REASON_VOLUME_NOT_FOUND = 67,
+  /** ERROR_REASON_VOLUME_TYPE_NOT_FOUND - NOT_FOUND. No volume type has the id or name. Next: list volume types. */
+  ERROR_REASON_VOLUME_TYPE_NOT_FOUND = 68,
+  /** ERROR_REASON_VOLUME_SNAPSHOT_NOT_FOUND - NOT_FOUND. No volume snapshot has the id. Next: list volume snapshots. */
+  ERROR_REASON_VOLUME_SNAPSHOT_NOT_FOUND = 69,
+  /** ERROR_REASON_VOLUME_GROUP_NOT_FOUND - NOT_FOUND. No volume group has the id. Next: list volume groups. */
+  ERROR_REASON_VOLUME_GROUP_NOT_FOUND = 70,
+  /**
+   * ERROR_REASON_INVALID_VOLUME_STATUS - FAILED_PRECONDITION. The volume is not in the status the action needs (available or in-use to
+   * migrate or retype, available to delete, maintenance refuses attach and detach). Next: wait,
+   * detach, or repair with ResetVolumeStatus.
+   */
+  ERROR_REASON_INVALID_VOLUME_STATUS = 71,
+  /**
+   * ERROR_REASON_VOLUME_MIGRATING - FAILED_PRECONDITION. The volume's migration_status is starting, migrating, completing or
+   * target:<id> (a migration or retype is under way, or the volume is a migration's temporary
+   * volume). Next: wait for the migration, or abort it.
+   */
+  ERROR_REASON_VOLUME_MIGRATING = 72,
+  /**
+   * ERROR_REASON_VOLUME_HAS_SNAPSHOTS - FAILED_PRECONDITION. Migrating, retyping by migration or deleting a volume with snapshots. Next:
+   * delete the snapshots.
+   */
+  ERROR_REASON_VOLUME_HAS_SNAPSHOTS = 73,
+  /**
+   * ERROR_REASON_VOLUME_IN_GROUP - FAILED_PRECONDITION. Migrating or retyping a volume that belongs to a group. Next: remove it
+   * from the group first.
+   */
+  ERROR_REASON_VOLUME_IN_GROUP = 74,
+  /**
+   * ERROR_REASON_VOLUME_SAME_HOST - FAILED_PRECONDITION. MigrateVolume to the pool the volume is already on. Next: pick another
+   * pool.
+   */
+  ERROR_REASON_VOLUME_SAME_HOST = 75,
+  /** ERROR_REASON_VOLUME_TYPE_UNCHANGED - INVALID_ARGUMENT. RetypeVolume to the volume's own type. Next: pick another type. */
+  ERROR_REASON_VOLUME_TYPE_UNCHANGED = 76,
+  /**
+   * ERROR_REASON_VOLUMES_NOT_SUPPORTED - FAILED_PRECONDITION. The back end does not offer volumes (PLUGIN_CAPABILITY_VOLUMES). Next: pick
+   * a block back end.
+   */
+  ERROR_REASON_VOLUMES_NOT_SUPPORTED = 77,
+  /**
+   * ERROR_REASON_VOLUME_LOCKED - FAILED_PRECONDITION. Abort of a migration started with lock_volume (the volume is in
+   * maintenance). Next: wait for the migration to end.
+   */
+  ERROR_REASON_VOLUME_LOCKED = 78,
+  /**
+   * ERROR_REASON_VOLUME_MIGRATION_NOT_ABORTABLE - FAILED_PRECONDITION. Abort with no migration under way, or once it is completing (the records
+   * are being swapped). Next: wait for the migration to end.
+   */
+  ERROR_REASON_VOLUME_MIGRATION_NOT_ABORTABLE = 79,
+  /**
+   * ERROR_REASON_RETYPE_REQUIRES_MIGRATION - FAILED_PRECONDITION. Recorded on a retype with migration_policy never that the back end cannot
+   * do in place (Cinder: Retype requires migration but is not allowed). Next: retype with
+   * migration_policy on-demand.
+   */
+  ERROR_REASON_RETYPE_REQUIRES_MIGRATION = 80,
+  /**
+   * ERROR_REASON_VOLUME_COPY_FAILED - FAILED_PRECONDITION. Recorded on a host-copy migration whose copy failed (the message names the
+   * cause: verification mismatch, I/O error, destination too small). Next: read the error; the
+   * temporary volume is gone and the volume is where it was.
+   */
+  ERROR_REASON_VOLUME_COPY_FAILED = 81,
+  /**
+   * ERROR_REASON_VOLUME_MIGRATION_ABORTED - FAILED_PRECONDITION. Recorded on a volume migration an operator aborted (AbortMigration). Next:
+   * start a new migration when ready.
+   */
+  ERROR_REASON_VOLUME_MIGRATION_ABORTED = 82,
 }
 
 export function errorReasonFromJSON(object: any): ErrorReason {
@@ -487,6 +559,54 @@ export function errorReasonFromJSON(object: any): ErrorReason {
     case 66:
     case "ERROR_REASON_MIGRATION_CANCEL_NOT_SUPPORTED":
       return ErrorReason.ERROR_REASON_MIGRATION_CANCEL_NOT_SUPPORTED;
+    case 67:
+    case "ERROR_REASON_VOLUME_NOT_FOUND":
+      return ErrorReason.ERROR_REASON_VOLUME_NOT_FOUND;
+    case 68:
+    case "ERROR_REASON_VOLUME_TYPE_NOT_FOUND":
+      return ErrorReason.ERROR_REASON_VOLUME_TYPE_NOT_FOUND;
+    case 69:
+    case "ERROR_REASON_VOLUME_SNAPSHOT_NOT_FOUND":
+      return ErrorReason.ERROR_REASON_VOLUME_SNAPSHOT_NOT_FOUND;
+    case 70:
+    case "ERROR_REASON_VOLUME_GROUP_NOT_FOUND":
+      return ErrorReason.ERROR_REASON_VOLUME_GROUP_NOT_FOUND;
+    case 71:
+    case "ERROR_REASON_INVALID_VOLUME_STATUS":
+      return ErrorReason.ERROR_REASON_INVALID_VOLUME_STATUS;
+    case 72:
+    case "ERROR_REASON_VOLUME_MIGRATING":
+      return ErrorReason.ERROR_REASON_VOLUME_MIGRATING;
+    case 73:
+    case "ERROR_REASON_VOLUME_HAS_SNAPSHOTS":
+      return ErrorReason.ERROR_REASON_VOLUME_HAS_SNAPSHOTS;
+    case 74:
+    case "ERROR_REASON_VOLUME_IN_GROUP":
+      return ErrorReason.ERROR_REASON_VOLUME_IN_GROUP;
+    case 75:
+    case "ERROR_REASON_VOLUME_SAME_HOST":
+      return ErrorReason.ERROR_REASON_VOLUME_SAME_HOST;
+    case 76:
+    case "ERROR_REASON_VOLUME_TYPE_UNCHANGED":
+      return ErrorReason.ERROR_REASON_VOLUME_TYPE_UNCHANGED;
+    case 77:
+    case "ERROR_REASON_VOLUMES_NOT_SUPPORTED":
+      return ErrorReason.ERROR_REASON_VOLUMES_NOT_SUPPORTED;
+    case 78:
+    case "ERROR_REASON_VOLUME_LOCKED":
+      return ErrorReason.ERROR_REASON_VOLUME_LOCKED;
+    case 79:
+    case "ERROR_REASON_VOLUME_MIGRATION_NOT_ABORTABLE":
+      return ErrorReason.ERROR_REASON_VOLUME_MIGRATION_NOT_ABORTABLE;
+    case 80:
+    case "ERROR_REASON_RETYPE_REQUIRES_MIGRATION":
+      return ErrorReason.ERROR_REASON_RETYPE_REQUIRES_MIGRATION;
+    case 81:
+    case "ERROR_REASON_VOLUME_COPY_FAILED":
+      return ErrorReason.ERROR_REASON_VOLUME_COPY_FAILED;
+    case 82:
+    case "ERROR_REASON_VOLUME_MIGRATION_ABORTED":
+      return ErrorReason.ERROR_REASON_VOLUME_MIGRATION_ABORTED;
     default:
       throw new globalThis.Error("Unrecognized enum value " + object + " for enum ErrorReason");
   }
@@ -600,6 +720,38 @@ export function errorReasonToJSON(object: ErrorReason): string {
       return "ERROR_REASON_SHARE_SERVER_MIGRATION_INCOMPATIBLE";
     case ErrorReason.ERROR_REASON_MIGRATION_CANCEL_NOT_SUPPORTED:
       return "ERROR_REASON_MIGRATION_CANCEL_NOT_SUPPORTED";
+    case ErrorReason.ERROR_REASON_VOLUME_NOT_FOUND:
+      return "ERROR_REASON_VOLUME_NOT_FOUND";
+    case ErrorReason.ERROR_REASON_VOLUME_TYPE_NOT_FOUND:
+      return "ERROR_REASON_VOLUME_TYPE_NOT_FOUND";
+    case ErrorReason.ERROR_REASON_VOLUME_SNAPSHOT_NOT_FOUND:
+      return "ERROR_REASON_VOLUME_SNAPSHOT_NOT_FOUND";
+    case ErrorReason.ERROR_REASON_VOLUME_GROUP_NOT_FOUND:
+      return "ERROR_REASON_VOLUME_GROUP_NOT_FOUND";
+    case ErrorReason.ERROR_REASON_INVALID_VOLUME_STATUS:
+      return "ERROR_REASON_INVALID_VOLUME_STATUS";
+    case ErrorReason.ERROR_REASON_VOLUME_MIGRATING:
+      return "ERROR_REASON_VOLUME_MIGRATING";
+    case ErrorReason.ERROR_REASON_VOLUME_HAS_SNAPSHOTS:
+      return "ERROR_REASON_VOLUME_HAS_SNAPSHOTS";
+    case ErrorReason.ERROR_REASON_VOLUME_IN_GROUP:
+      return "ERROR_REASON_VOLUME_IN_GROUP";
+    case ErrorReason.ERROR_REASON_VOLUME_SAME_HOST:
+      return "ERROR_REASON_VOLUME_SAME_HOST";
+    case ErrorReason.ERROR_REASON_VOLUME_TYPE_UNCHANGED:
+      return "ERROR_REASON_VOLUME_TYPE_UNCHANGED";
+    case ErrorReason.ERROR_REASON_VOLUMES_NOT_SUPPORTED:
+      return "ERROR_REASON_VOLUMES_NOT_SUPPORTED";
+    case ErrorReason.ERROR_REASON_VOLUME_LOCKED:
+      return "ERROR_REASON_VOLUME_LOCKED";
+    case ErrorReason.ERROR_REASON_VOLUME_MIGRATION_NOT_ABORTABLE:
+      return "ERROR_REASON_VOLUME_MIGRATION_NOT_ABORTABLE";
+    case ErrorReason.ERROR_REASON_RETYPE_REQUIRES_MIGRATION:
+      return "ERROR_REASON_RETYPE_REQUIRES_MIGRATION";
+    case ErrorReason.ERROR_REASON_VOLUME_COPY_FAILED:
+      return "ERROR_REASON_VOLUME_COPY_FAILED";
+    case ErrorReason.ERROR_REASON_VOLUME_MIGRATION_ABORTED:
+      return "ERROR_REASON_VOLUME_MIGRATION_ABORTED";
     default:
       throw new globalThis.Error("Unrecognized enum value " + object + " for enum ErrorReason");
   }
