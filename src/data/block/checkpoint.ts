@@ -8,8 +8,8 @@
  * and each batch of lines is fsync'ed before the next one is written (copier.ts), so a line
  * survives a power loss only if the data it names does. A torn last line (a crash while
  * appending) is not a complete line and is ignored. The header names the source and the
- * destination by path and identity (device and inode for files, device number for block
- * devices, plus the source's size and mtime), the volume size, the range size and the
+ * destination by path and identity (device, inode and birth time for files, device number for
+ * block devices, plus the source's size and mtime), the volume size, the range size and the
  * verification: a checkpoint of another job, of a recreated destination or of a source image
  * written since is discarded (a note says so) and the copy starts over.
  */

@@ -51,7 +51,9 @@ function sizeOf(st: fs.BigIntStats): number | null {
 
 function identity(st: fs.BigIntStats, withContent: boolean): string {
   if (st.isBlockDevice()) return `blk:${st.rdev}`;
-  return withContent ? `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}` : `${st.dev}:${st.ino}`;
+  // The birth time tells a recreated file from the old one: ext4 hands a freed inode number out again.
+  const file = `${st.dev}:${st.ino}:${st.birthtimeNs}`;
+  return withContent ? `${file}:${st.size}:${st.mtimeNs}` : file;
 }
 
 function sysError(error: unknown, side: 'source' | 'destination', path: string, what: string): VolumeCopyError {
