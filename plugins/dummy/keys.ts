@@ -23,6 +23,7 @@ const RESOURCE_IDS: readonly (readonly [string, string])[] = [
   ['shareInstance', 'shareInstanceId'],
   ['sourceShareInstance', 'shareInstanceId'],
   ['shareServer', 'shareServerId'],
+  ['snapshot', 'snapshotId'],
   ['volume', 'volumeId'],
 ];
 

@@ -54,13 +54,27 @@ export interface ServerRecord {
   backendDetails: Record<string, string>;
 }
 
+/**
+ * A back-end volume object, keyed in StateData.volumes by its name: the name_id of the request
+ * that created it, else its volume_id (common.proto Volume.name_id).
+ */
 export interface VolumeRecord {
+  /** The volume_id of the request that created (or, UpdateMigratedVolume, renamed) the object. */
   volumeId: string;
   pool: string;
   sizeGib: number;
   providerLocation: string;
   /** The data node it is attached to; "" when detached. */
   attachedTo: string;
+}
+
+/** A volume snapshot, keyed in StateData.volumeSnapshots by its snapshot_id. */
+export interface VolumeSnapshotRecord {
+  snapshotId: string;
+  /** The name of the volume object it was taken of (the key in StateData.volumes). */
+  volumeName: string;
+  sizeGib: number;
+  providerLocation: string;
 }
 
 /** Manila's phases of one migration id, as the dummy tracks them. */
@@ -90,14 +104,16 @@ export interface StateData {
   shares: Record<string, ShareRecord>;
   snapshots: Record<string, SnapshotRecord>;
   servers: Record<string, ServerRecord>;
+  /** By object name (name_id || volume_id), not by volume_id: see VolumeRecord. */
   volumes: Record<string, VolumeRecord>;
+  volumeSnapshots: Record<string, VolumeSnapshotRecord>;
   migrations: Record<string, MigrationRecord>;
   /** Replay memory by "<rpc>:<key>" (MigrateVolume, MigrationUpdateModel, UpdateMigratedVolume). */
   replays: Record<string, ReplayRecord>;
 }
 
 function emptyState(): StateData {
-  return { backendId: randomUUID(), shares: {}, snapshots: {}, servers: {}, volumes: {}, migrations: {}, replays: {} };
+  return { backendId: randomUUID(), shares: {}, snapshots: {}, servers: {}, volumes: {}, volumeSnapshots: {}, migrations: {}, replays: {} };
 }
 
 export class DummyState {
