@@ -46,8 +46,16 @@ function snapshotIdOf(snapshot: VolumeSnapshot | undefined): string {
 
 export function createVolumeHandlers(backend: DummyBackend): ServiceHandlers<typeof VolumeServiceService> {
   const { state } = backend;
-  const known = (ref: VolumeRef): VolumeRecord => {
-    const volume = state.data.volumes[ref.name];
+  const known = (ref: VolumeRef, model?: Volume): VolumeRecord => {
+    let volume = state.data.volumes[ref.name];
+    const file = backend.volumeFile(ref.name);
+    if (volume === undefined && model !== undefined && file !== undefined && existsSync(file)) {
+      // A same-plugin peer moved the object into our data root (MigrateVolume): its records stay
+      // with the peer, so the first call that names it here adopts it.
+      volume = { volumeId: ref.volumeId, pool: model.pool, sizeGib: model.sizeGib, providerLocation: locate(ref.name), attachedTo: '' };
+      state.data.volumes[ref.name] = volume;
+      state.save();
+    }
     if (volume === undefined) throw new NotFoundError('volume', ref.name === ref.volumeId ? ref.volumeId : `${ref.volumeId} (object ${ref.name})`, 'VOLUME_NOT_FOUND', 'volumeId');
     return volume;
   };
@@ -88,7 +96,12 @@ export function createVolumeHandlers(backend: DummyBackend): ServiceHandlers<typ
     deleteVolume(request) {
       const ref = volumeRef(request.volume);
       const volume = state.data.volumes[ref.name];
-      if (volume === undefined) return {};
+      if (volume === undefined) {
+        // Unknown here, but a peer may have moved the object in without a record (see known()).
+        const file = backend.volumeFile(ref.name);
+        if (file !== undefined) rmSync(file, { force: true });
+        return {};
+      }
       if (volume.attachedTo !== '') {
         throw new FailedPreconditionError('RESOURCE_IN_USE', `volume ${ref.volumeId} is attached to data node ${volume.attachedTo}`, { volumeId: ref.volumeId });
       }
@@ -104,7 +117,7 @@ export function createVolumeHandlers(backend: DummyBackend): ServiceHandlers<typ
     attachVolume(request) {
       const ref = volumeRef(request.volume);
       const dataNode = required(request.dataNode, 'data_node');
-      const volume = known(ref);
+      const volume = known(ref, request.volume);
       if (volume.attachedTo !== '' && volume.attachedTo !== dataNode) {
         throw new FailedPreconditionError('RESOURCE_IN_USE', `volume ${ref.volumeId} is attached to data node ${volume.attachedTo}`, { volumeId: ref.volumeId });
       }
@@ -140,7 +153,7 @@ export function createVolumeHandlers(backend: DummyBackend): ServiceHandlers<typ
         if (replay.fingerprint !== fingerprint) throw new AlreadyExistsError(`migration ${migrationId} was run with other arguments (${replay.fingerprint})`, { migrationId });
         return replay.response as object;
       }
-      const volume = known(ref);
+      const volume = known(ref, request.volume);
       let response: { moved: boolean; modelUpdate?: { host: string; nameId: string; providerLocation: string } } = { moved: false };
       if (backend.isSamePlugin(peer)) {
         const file = backend.volumeFile(ref.name);
@@ -171,7 +184,7 @@ export function createVolumeHandlers(backend: DummyBackend): ServiceHandlers<typ
       const replayKey = `updateMigratedVolume:${ref.volumeId}:${temporaryRef.volumeId}`;
       const replay = state.data.replays[replayKey];
       if (replay !== undefined) return replay.response as object;
-      const temporary = known(temporaryRef);
+      const temporary = known(temporaryRef, request.newVolume);
       let response: { nameId: string; providerLocation: string };
       if (state.data.volumes[ref.volumeId] === undefined && snapshotsOf(temporaryRef.name).length === 0) {
         // Rename the back-end object to the user's volume id, so name_id can be cleared.
@@ -193,7 +206,7 @@ export function createVolumeHandlers(backend: DummyBackend): ServiceHandlers<typ
     retypeVolume(request) {
       const ref = volumeRef(request.volume);
       required(request.newVolumeTypeId, 'new_volume_type_id');
-      known(ref);
+      known(ref, request.volume);
       const changes = request.diff?.extraSpecs ?? {};
       const movesBackend = BACKEND_SPECS.some((key) => changes[key] !== undefined && changes[key].oldValue !== changes[key].newValue);
       return { retyped: !movesBackend };
@@ -202,7 +215,7 @@ export function createVolumeHandlers(backend: DummyBackend): ServiceHandlers<typ
     createVolumeSnapshot(request) {
       const snapshotId = snapshotIdOf(request.snapshot);
       const ref = volumeRef(request.volume);
-      const volume = known(ref);
+      const volume = known(ref, request.volume);
       const existing = state.data.volumeSnapshots[snapshotId];
       if (existing !== undefined) {
         if (existing.volumeName !== ref.name) throw new AlreadyExistsError(`snapshot ${snapshotId} already exists of volume object ${existing.volumeName}`, { snapshotId });

@@ -32,6 +32,7 @@ export interface DummyStateView {
   readonly shares: Record<string, { shareInstanceId: string; pool: string; readOnly: boolean; accessRules: { accessRuleId: string; accessLevel: string }[] }>;
   readonly snapshots: Record<string, { snapshotInstanceId: string; shareInstanceId: string }>;
   readonly migrations: Record<string, { phase: string; progress: number }>;
+  readonly volumes?: Record<string, { volumeId: string; pool: string; attachedTo: string }>;
 }
 
 export interface MigrationFerry extends TestFerry {

@@ -253,7 +253,10 @@ export const complete: VolumeStep = async (ctx, scope, runtime) => {
       }, { signal: runtime.signal }));
   } catch (error) {
     // volume.proto: new_volume unknown fails the migration; a failed rename takes Cinder's defaults.
-    if (error instanceof FerryError && error.code === 'NOT_FOUND') return { event: 'complete_failed', error };
+    if (error instanceof FerryError && error.code === 'NOT_FOUND') {
+      // Kept for an operator (Cinder keeps it too), in error so it cannot pass for a user's volume.
+      return { event: 'complete_failed', error, apply: async (tx) => void (await tx.updateVolume(temporary.id, { status: 'error', migrationStatus: null, updatedAt: ctx.now() })) };
+    }
     runtime.log.warn({ err: error }, 'UpdateMigratedVolume failed; applying Cinder\'s defaults');
     answer = null;
   }
