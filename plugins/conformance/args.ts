@@ -6,7 +6,8 @@ export const USAGE = `usage: npm run conformance -- [options] [--] <command> [ar
 
 Runs the ferry driver conformance kit against the plugin started by <command>
 (a second instance serves as the migration peer). Without a command it runs
-against plugins/localfs (also with driverHandlesShareServers) and plugins/dummy.
+against plugins/localfs (also with driverHandlesShareServers), plugins/block
+and plugins/dummy.
 
 options:
   --config JSON         FERRY_PLUGIN_CONFIG for the plugin; "{tmp}" becomes a fresh temp dir
@@ -14,7 +15,7 @@ options:
   --peer-config JSON    config of the peer instance (default: --config, its own {tmp})
   --suite NAME          run only this suite (repeatable): lifecycle, identity, pools, shares,
                         resize, access, snapshots, connection-info, share-migration,
-                        share-server-migration
+                        share-server-migration, volumes
   --json                print the reports as one JSON object instead of text
   -h, --help            this text`;
 

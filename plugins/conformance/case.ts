@@ -44,6 +44,14 @@ export class ConformanceFailure extends Error {
   }
 }
 
+/**
+ * Thrown by a case that cannot apply to this plugin for a reason capabilities do not express
+ * (e.g. a migration between pools of a back end that reports one pool); reported as skipped.
+ */
+export class CaseSkipped extends Error {
+  override readonly name = 'CaseSkipped';
+}
+
 /** Fails the case unless `condition` holds. */
 export function check(condition: unknown, message: string, rule: string): asserts condition {
   if (!condition) throw new ConformanceFailure(message, rule);

@@ -10,7 +10,7 @@ import { pino, type Logger } from 'pino';
 import { createPluginHost, type PluginHandle, type PluginHost } from '../../src/host/index.js';
 import { IdentityServiceService, PluginCapability, type GetPluginInfoResponse } from '../../src/contract/gen/ferry/driver/v1/identity.js';
 import { PoolServiceService, type ListPoolsResponse } from '../../src/contract/gen/ferry/driver/v1/pool.js';
-import { ConformanceFailure, describe, type CaseContext, type ConformanceCase } from './case.js';
+import { CaseSkipped, ConformanceFailure, describe, type CaseContext, type ConformanceCase } from './case.js';
 import { allCases } from './cases/index.js';
 
 export interface ConformanceOptions {
@@ -137,6 +137,7 @@ async function runCase(testCase: ConformanceCase, facts: Omit<CaseContext, 'defe
     await testCase.run({ ...facts, defer: (cleanup) => cleanups.push(cleanup) });
     return { ...base, status: 'passed', durationMs: Date.now() - started };
   } catch (error) {
+    if (error instanceof CaseSkipped) return { ...base, status: 'skipped', message: error.message, durationMs: Date.now() - started };
     if (error instanceof ConformanceFailure) return { ...base, status: 'failed', message: error.message, rule: error.rule, durationMs: Date.now() - started };
     return { ...base, status: 'failed', message: `unexpected error: ${describe(error)}`, durationMs: Date.now() - started };
   } finally {

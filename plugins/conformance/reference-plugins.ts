@@ -26,5 +26,7 @@ export const referencePlugins: readonly PluginUnderTest[] = [
     // share servers refuses by contract (INVALID_ARGUMENT, MISSING_FIELD).
     suites: ['identity', 'pools', 'share-server-migration'],
   },
+  // Two pools, so the volume suite's driver migration between pools runs.
+  { label: 'block', command: process.execPath, args: [join(pluginsDir, 'block', 'main.js')], config: { root: '{tmp}/backend', pools: ['pool1', 'pool2'] } },
   { label: 'dummy', command: process.execPath, args: [join(pluginsDir, 'dummy', 'main.js')], config: { dataRoot: '{tmp}/data' } },
 ];

@@ -1,5 +1,5 @@
 /** Builders for the requests the kit sends: complete messages with kit-owned ids. */
-import { ShareInstance, SnapshotInstance, AccessRule, PeerInfo, ShareServer } from '../../src/contract/gen/ferry/driver/v1/common.js';
+import { ShareInstance, SnapshotInstance, AccessRule, PeerInfo, ShareServer, Volume } from '../../src/contract/gen/ferry/driver/v1/common.js';
 import { NetworkInfo } from '../../src/contract/gen/ferry/driver/v1/share_server.js';
 import type { GetPluginInfoResponse } from '../../src/contract/gen/ferry/driver/v1/identity.js';
 import type { ListPoolsResponse } from '../../src/contract/gen/ferry/driver/v1/pool.js';
@@ -66,4 +66,10 @@ export function networkInfo(server: ShareServer, ipAddress: string): NetworkInfo
     ipVersion: 4,
     networkAllocations: [{ networkAllocationId: newId('allocation'), shareNetworkSubnetId: subnet, ipAddress, ipVersion: 4, cidr: '10.254.0.0/24', label: 'user' }],
   });
+}
+
+/** A 1 GiB volume in the first pool the plugin reports (or `pool`), status "creating". */
+export function volumeModel(pools: ListPoolsResponse, backend: string, overrides: Partial<Volume> = {}): Volume {
+  const pool = overrides.pool ?? pools.pools[0]?.name ?? 'pool';
+  return Volume.fromPartial({ volumeId: newId('volume'), sizeGib: 1, pool, host: `${BACKEND_HOST}@${backend}#${pool}`, status: 'creating', ...overrides });
 }

@@ -7,6 +7,7 @@ import { pino } from 'pino';
 import { runConformance, type ConformanceReport } from '../../../plugins/conformance/kit.js';
 import { referencePlugins } from '../../../plugins/conformance/reference-plugins.js';
 import { shareServerMigrationCases } from '../../../plugins/conformance/cases/share-server-migration.js';
+import { volumeCases } from '../../../plugins/conformance/cases/volumes.js';
 
 const distRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const brokenDriver = join(distRoot, 'test', 'fixtures', 'conformance', 'broken-driver.js');
@@ -23,7 +24,8 @@ const SHARE_SUITES = ['lifecycle', 'identity', 'pools', 'shares', 'access', 'sna
 const EXPECTED_SUITES: Readonly<Record<string, readonly string[]>> = {
   localfs: SHARE_SUITES,
   'localfs-dhss': ['lifecycle', 'identity', 'pools', 'share-server-migration'],
-  dummy: [...SHARE_SUITES, 'share-server-migration'],
+  block: ['lifecycle', 'identity', 'volumes'],
+  dummy: [...SHARE_SUITES, 'share-server-migration', 'volumes'],
 };
 
 describe('conformance kit against the reference plugins', () => {
@@ -77,6 +79,44 @@ describe('conformance kit against a broken plugin', () => {
     assert.equal(report.results[0]?.suite, 'lifecycle');
     assert.equal(report.results[0]?.status, 'failed');
     assert.match(report.results[0]?.message ?? '', /handshake/i);
+  });
+});
+
+describe('conformance kit: the volumes suite', () => {
+  test('every volume case runs and passes against block and the dummy', async () => {
+    for (const label of ['block', 'dummy']) {
+      const plugin = referencePlugins.find((p) => p.label === label)!;
+      const report = await runConformance({ command: plugin.command, args: plugin.args, config: plugin.config, suites: ['volumes'], logger });
+      assert.deepEqual(report.results.filter((r) => r.suite === 'volumes').map((r) => `${r.name}: ${r.status}`), volumeCases.map((c) => `${c.name}: passed`), label);
+    }
+  });
+
+  test('fails a plugin whose volume RPCs break the contract (the dummy with injected behaviour), naming call, expectation and answer', async () => {
+    const dummy = referencePlugins.find((p) => p.label === 'dummy')!;
+    const behaviour = {
+      deleteVolume: { fail: { code: 'INTERNAL', reason: 'BACKEND_ERROR', message: 'injected' } },
+      migrateVolume: { result: { moved: false } },
+      retypeVolume: { result: { retyped: true } },
+    };
+    const report = await runConformance({ command: dummy.command, args: dummy.args, config: { ...dummy.config, behaviour }, suites: ['volumes'], logger });
+    const byName = new Map(report.results.map((r) => [r.name, r]));
+    const failed = (name: string) => {
+      const result = byName.get(name);
+      assert.equal(result?.status, 'failed', `"${name}" should fail`);
+      return `${result?.message}\nrule: ${result?.rule}`;
+    };
+    assert.match(failed('DeleteVolume is idempotent: a second delete and a delete of an unknown id are OK, and the volume is gone'), /DeleteVolume: expected OK, got INTERNAL \(BACKEND_ERROR\): injected/);
+    assert.match(failed('MigrateVolume between two pools of the back end moves the volume (model update, data intact by hash) and a replay answers the same'), /answered moved = false for a move between two of its own pools/);
+    assert.match(failed('RetypeVolume retypes in place when the diff is empty, answers retyped = false when volume_backend_name changes, NOT_FOUND for an unknown volume'), /retyped = true for a diff that moves the volume to another back end/);
+    assert.equal(byName.get('CreateVolume replayed answers the same; the same id with another size fails with ALREADY_EXISTS')?.status, 'passed', 'what the plugin does right still passes');
+  });
+
+  test('a migration between pools is skipped, not failed, for a plugin reporting one pool', async () => {
+    const block = referencePlugins.find((p) => p.label === 'block')!;
+    const report = await runConformance({ command: block.command, args: block.args, config: { root: '{tmp}/backend' }, suites: ['volumes'], logger });
+    assert.equal(report.failed, 0, failures(report));
+    const between = report.results.find((r) => r.name.startsWith('MigrateVolume between two pools'));
+    assert.deepEqual([between?.status, between?.message], ['skipped', 'the plugin reports one pool; the case needs two']);
   });
 });
 
