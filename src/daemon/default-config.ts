@@ -1,8 +1,11 @@
 /**
  * The embedded default the daemon runs with when given no configuration: two localfs back ends
- * with two pools each, the dummy back end, and two localfs back ends that handle share servers
- * (servers1, servers2), all under one data directory, so `npm start` on a fresh machine gives an
- * operator something real to migrate shares and share servers between.
+ * with two pools each, two localfs back ends that handle share servers (servers1, servers2),
+ * two block back ends with two pools each (block1, block2: volumes as sparse image files, see
+ * plugins/block), and the dummy back end, all under one data directory, so `npm start` on a
+ * fresh machine gives an operator something real to migrate shares, share servers and volumes
+ * between (block1 -> block2 is a driver-assisted move; a forced host copy goes through the data
+ * node).
  */
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +24,9 @@ export function defaultPlugins(dataDir: string): PluginOptions[] {
     { name: 'localfs2', launch: { command: node, args: [join(pluginsDir, 'localfs', 'main.js')] }, config: { root: join(backends, 'localfs2'), pools: ['pool1', 'pool2'] } },
     ...['servers1', 'servers2'].map((name): PluginOptions => ({
       name, launch: { command: node, args: [join(pluginsDir, 'localfs', 'main.js')] }, config: { root: join(backends, name), pools: ['pool1'], driverHandlesShareServers: true },
+    })),
+    ...['block1', 'block2'].map((name): PluginOptions => ({
+      name, launch: { command: node, args: [join(pluginsDir, 'block', 'main.js')] }, config: { root: join(backends, name), pools: ['pool1', 'pool2'] },
     })),
     { name: 'dummy', launch: { command: node, args: [join(pluginsDir, 'dummy', 'main.js')] }, config: { dataRoot: join(backends, 'dummy', 'data'), stateFile: join(backends, 'dummy', 'state.json') } },
   ];

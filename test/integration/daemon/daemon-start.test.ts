@@ -50,11 +50,12 @@ test('npm start: the daemon runs the default back ends, reports health, and stop
   });
   assert.match(address, /^127\.0\.0\.1:\d+$/);
   assert.equal(await checkHealth(address, ''), 'SERVING');
-  for (const backend of ['localfs1', 'localfs2', 'servers1', 'servers2', 'dummy']) {
+  for (const backend of ['localfs1', 'localfs2', 'servers1', 'servers2', 'block1', 'block2', 'dummy']) {
     assert.equal(await checkHealth(address, `ferry.backend.${backend}`), 'SERVING', `back end ${backend}`);
   }
-  assert.equal(pluginPids.length, 5, 'one pid per default back end');
+  assert.equal(pluginPids.length, 7, 'one pid per default back end');
   assert.ok(existsSync(join(dataDir, 'backends', 'localfs1', 'pools', 'pool1')), 'localfs1 created its pools under the data directory');
+  assert.ok(existsSync(join(dataDir, 'backends', 'block2', 'pools', 'pool2')), 'block2 created its pools under the data directory');
 
   const exit = new Promise<number | null>((resolve) => daemon.once('exit', (code) => resolve(code)));
   daemon.kill('SIGTERM');

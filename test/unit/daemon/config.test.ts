@@ -23,7 +23,7 @@ describe('daemon configuration file', () => {
     assert.equal(config.dataDir, '/srv/state');
     assert.equal(config.listen, '127.0.0.1:0');
     assert.equal(config.configFile, undefined);
-    assert.deepEqual(config.ferry.backends.map((b) => b.name), ['localfs1', 'localfs2', 'servers1', 'servers2', 'dummy']);
+    assert.deepEqual(config.ferry.backends.map((b) => b.name), ['localfs1', 'localfs2', 'servers1', 'servers2', 'block1', 'block2', 'dummy']);
     assert.equal(loadDaemonConfig([], {}, '/srv').dataDir, '/srv/.ferry');
   });
 
