@@ -36,6 +36,7 @@ const pluginsDir = fileURLToPath(new URL('../../plugins/', import.meta.url));
 /** Reference plugins a config may name instead of a command. */
 export const BUILT_IN_PLUGINS: Readonly<Record<string, string>> = {
   localfs: join(pluginsDir, 'localfs', 'main.js'),
+  block: join(pluginsDir, 'block', 'main.js'),
   dummy: join(pluginsDir, 'dummy', 'main.js'),
   memory: join(pluginsDir, 'examples', 'memory', 'main.js'),
 };

@@ -58,7 +58,7 @@ describe('daemon configuration file', () => {
     rejects({ store: { driver: 'postgres' } }, 'store.driver: only "sqlite" is available, got "postgres"');
     rejects({ backends: [] }, 'backends: must be a non-empty array');
     rejects({ backends: [{ name: 'a' }] }, 'backends[0].plugin: set exactly one of plugin (a built-in: localfs, dummy, memory), launch {command, args, env} or endpoint {address, tls}');
-    rejects({ backends: [{ name: 'a', plugin: 'nfs' }] }, 'backends[0].plugin: must be one of localfs, dummy, memory, got "nfs"');
+    rejects({ backends: [{ name: 'a', plugin: 'nfs' }] }, 'backends[0].plugin: must be one of localfs, block, dummy, memory, got "nfs"');
     rejects({ backends: [{ name: 'a', plugin: 'dummy' }, { name: 'a', plugin: 'dummy' }] }, 'backends[1].name: duplicates an earlier back end "a"');
     rejects({ backends: [{ name: 'a', plugin: 'dummy', share_mount_template: 'mount x' , share_unmount_template: 'umount {path}' }] }, 'backends[0].share_mount_template: must contain {path} (where the data service mounts the share)');
     rejects({ data_service: { check_hash: 'md5' } }, 'data_service.check_hash: must be true, false, "sha256", "xxh128" or "none", got "md5"');
