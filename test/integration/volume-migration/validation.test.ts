@@ -4,7 +4,9 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { blockBackend, startTestFerry } from '../../helpers/ferry-harness.js';
 import { assertFerryError } from '../../helpers/migration-harness.js';
 import { startVolumeFerry } from '../../helpers/volume-migration.js';
 
@@ -61,6 +63,14 @@ describe('MigrateVolume preconditions', { concurrency: false }, () => {
     // A resting migration_status lets it go.
     await migrate('ferry@block2#pool1');
     assert.equal((await h.waitForEnd(volume.id)).outcome, 'success');
+  });
+
+  it('refuses a destination whose plugin is down with BACKEND_DOWN', async (t) => {
+    // "broken" cannot start (its root is not absolute), so the host keeps restarting it.
+    const h = await startTestFerry(t, { backends: (dir) => [blockBackend('block1', join(dir, 'b', 'block1')), blockBackend('broken', 'relative/root')] });
+    const volume = await h.ferry.createVolume({ sizeGib: 1, host: 'ferry@block1#pool1' });
+    await assertFerryError(h.ferry.migrateVolume({ volumeId: volume.id, host: 'ferry@broken#pool1' }), 'FAILED_PRECONDITION', 'BACKEND_DOWN');
+    assert.equal((await h.ferry.getVolume(volume.id)).migrationStatus, null);
   });
 
   it('guards the volume lifecycle: delete needs no snapshots and a detached volume, attach and detach need the right status', async (t) => {
