@@ -107,8 +107,9 @@ export interface Volume {
    */
   migrationSourceVolumeId: string;
   /**
-   * The status before a migration or retype changed it (restored when it ends).
-   * UNSPECIFIED: none.
+   * The status a migration or retype started from (Cinder's previous_status), set while it
+   * runs. UNSPECIFIED: none; cleared once a migration that changed the status (maintenance,
+   * retyping) restored it.
    */
   previousStatus: VolumeStatus;
   /** `host@backend#pool`. Empty only while the record is being created. */

@@ -96,8 +96,8 @@ export const protobufFileName = "ferry/admin/v1/volumes.proto";
  *       status (and type, for a retype) restored. A failure while completing leaves the
  *       temporary volume's record with migration_status cleared (Cinder).
  *   (5) AbortMigration (ferry's addition; Cinder has none) while ferry waits for the temporary
- *       volume or copies, and only without lock_volume: as (4), with error_reason
- *       VOLUME_MIGRATION_ABORTED.
+ *       volume or copies, and only without lock_volume: as (4), with outcome CANCELLED and
+ *       error_reason VOLUME_MIGRATION_ABORTED.
  *   (6) ResetVolumeStatus overwrites status and/or migration_status without other effects:
  *       the operator's repair tool.
  *
@@ -2798,7 +2798,8 @@ export const VolumesService = {
    * Stops the volume's running migration (ferry's addition; Cinder has none) while ferry
    * waits for it to start, creates the temporary volume or copies (phases accepted,
    * create_target, host_copy): the copy stops, the temporary volume is deleted,
-   * migration_status becomes error (error_reason VOLUME_MIGRATION_ABORTED) and status (and
+   * migration_status becomes error (Cinder's value for a migration that did not happen; the
+   * migration's outcome is CANCELLED, error_reason VOLUME_MIGRATION_ABORTED) and status (and
    * type) are restored. Returns once the abort is recorded; WatchMigration shows the end.
    * Refused for a migration started with lock_volume.
    *
@@ -3057,7 +3058,8 @@ export interface VolumesServer extends UntypedServiceImplementation {
    * Stops the volume's running migration (ferry's addition; Cinder has none) while ferry
    * waits for it to start, creates the temporary volume or copies (phases accepted,
    * create_target, host_copy): the copy stops, the temporary volume is deleted,
-   * migration_status becomes error (error_reason VOLUME_MIGRATION_ABORTED) and status (and
+   * migration_status becomes error (Cinder's value for a migration that did not happen; the
+   * migration's outcome is CANCELLED, error_reason VOLUME_MIGRATION_ABORTED) and status (and
    * type) are restored. Returns once the abort is recorded; WatchMigration shows the end.
    * Refused for a migration started with lock_volume.
    *
@@ -3552,7 +3554,8 @@ export interface VolumesClient extends Client {
    * Stops the volume's running migration (ferry's addition; Cinder has none) while ferry
    * waits for it to start, creates the temporary volume or copies (phases accepted,
    * create_target, host_copy): the copy stops, the temporary volume is deleted,
-   * migration_status becomes error (error_reason VOLUME_MIGRATION_ABORTED) and status (and
+   * migration_status becomes error (Cinder's value for a migration that did not happen; the
+   * migration's outcome is CANCELLED, error_reason VOLUME_MIGRATION_ABORTED) and status (and
    * type) are restored. Returns once the abort is recorded; WatchMigration shows the end.
    * Refused for a migration started with lock_volume.
    *
