@@ -10,7 +10,7 @@ import type { DriverPort } from './driver-port.js';
 import { MigrationEventBus, ServerMigrationEventBus, VolumeMigrationEventBus } from './event-bus.js';
 import type { Ferry, ShareView } from './ferry-api.js';
 import { KeyedMutex } from './keyed-mutex.js';
-import { recoverInterruptedActions } from './recover.js';
+import { recoverInterruptedActions, recoverInterruptedVolumeActions } from './recover.js';
 import { grantAccess, listAccessRules, revokeAccess } from './share-access.js';
 import { ShareServerMigrations } from './server-migration/operator.js';
 import { ServerMigrationRunner } from './server-migration/runner.js';
@@ -79,6 +79,7 @@ export function createOrchestrator(options: OrchestratorOptions): Orchestrator {
       refreshTimer = setInterval(() => void catalog.refreshAllBackends(ctx), ctx.settings.poolRefreshIntervalMs);
       refreshTimer.unref();
       await recoverInterruptedActions(ctx);
+      await recoverInterruptedVolumeActions(ctx);
       await resumeMigrations(ctx, runner);
       for (const migration of await ctx.store.listServerMigrations({ active: true })) serverRunner.kick(migration.id);
       for (const migration of await ctx.store.listVolumeMigrations({ active: true })) volumeRunner.kick(migration.id);

@@ -7,6 +7,7 @@
 import type { OrchestratorContext } from './context.js';
 import { syncInstanceAccess } from './access.js';
 import { deleteInstanceThroughDriver } from './shares.js';
+import { destroyVolume } from './volumes/lifecycle.js';
 
 export async function recoverInterruptedActions(ctx: OrchestratorContext): Promise<void> {
   const migrating = new Set((await ctx.store.listMigrations({ active: true })).flatMap((m) => [m.sourceInstanceId, m.destinationInstanceId ?? '']));
@@ -30,6 +31,31 @@ export async function recoverInterruptedActions(ctx: OrchestratorContext): Promi
       }
     } else if (instance.accessRulesStatus === 'syncing') {
       await syncInstanceAccess(ctx, instance.id).catch((error: unknown) => log.warn({ err: error }, 'resumed access sync failed'));
+    }
+  }
+}
+
+/**
+ * The same for volumes and volume snapshots outside migrations (a migration's temporary volume
+ * is its runner's): a create of unknown outcome becomes error, a delete is retried.
+ */
+export async function recoverInterruptedVolumeActions(ctx: OrchestratorContext): Promise<void> {
+  const owned = new Set((await ctx.store.listVolumeMigrations({ active: true })).map((m) => m.temporaryVolumeId ?? ''));
+  for (const volume of await ctx.store.listVolumes()) {
+    if (owned.has(volume.id)) continue;
+    const log = ctx.logger.child({ volumeId: volume.id });
+    if (volume.status === 'creating') {
+      await ctx.store.updateVolume(volume.id, { status: 'error', updatedAt: ctx.now() });
+      log.warn({ from: 'creating', to: 'error' }, 'volume create interrupted by a restart');
+    } else if (volume.status === 'deleting') {
+      await destroyVolume(ctx, volume).catch((error: unknown) => log.warn({ err: error }, 'resumed volume delete failed'));
+    }
+  }
+  for (const snapshot of await ctx.store.listVolumeSnapshots()) {
+    if (snapshot.status === 'creating' || snapshot.status === 'deleting') {
+      const status = snapshot.status === 'creating' ? 'error' : 'error_deleting';
+      await ctx.store.updateVolumeSnapshot(snapshot.id, { status });
+      ctx.logger.warn({ volumeSnapshotId: snapshot.id, from: snapshot.status, to: status }, 'volume snapshot action interrupted by a restart');
     }
   }
 }
