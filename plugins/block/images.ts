@@ -10,7 +10,7 @@ import { access, open, rm, stat, statfs } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { promisify } from 'node:util';
 import { partialOf } from './layout.js';
-import { renameDurably, syncDirectory, syncFile } from './durable.js';
+import { renameDurably, syncDirectory, syncFile } from '../sdk/durable-files.js';
 
 const run = promisify(execFile);
 

@@ -34,7 +34,7 @@ import type {
 } from '../../src/contract/gen/ferry/driver/v1/volume.js';
 import type { DeepPartial, DriverContext } from '../sdk/index.js';
 import { BlockBackend, objectLock, required, type VolumeRef } from './backend.js';
-import { renameDurably } from './durable.js';
+import { renameDurably } from '../sdk/durable-files.js';
 import { PLUGIN_NAME } from './identity.js';
 import { allocatedBytes, copySparse, exists, fileSystemBytes, isDirectory, sameFileSystem } from './images.js';
 import { checkName, partialOf, poolDir, volumeImage } from './layout.js';

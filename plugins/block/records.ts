@@ -9,7 +9,7 @@
  */
 import { readdir } from 'node:fs/promises';
 import { migrationFile, migrationsDir, poolDir, snapshotRecordFile, updateFile, updatesDir, volumeRecordFile } from './layout.js';
-import { readJson, removeDurably, writeJsonAtomic } from './durable.js';
+import { readJson, removeDurably, writeJsonAtomic } from '../sdk/durable-files.js';
 
 /**
  * Lifecycle of a volume or snapshot record: `creating` (the image may be half made; removed at

@@ -6,9 +6,7 @@
  * Not-found behaviour: every read returns undefined for a missing file; deletes of missing
  * files succeed. Nothing here knows gRPC: handlers map undefined to the contract's NOT_FOUND.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, readdir, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import type { ReadOnlyEnforcement } from './config.js';
 import { instanceFile, poolsDir, serverDir, serverFile, sharesDir, snapshotFile } from './layout.js';
 
@@ -154,39 +152,9 @@ export interface ServerMigrationRecord {
   readonly updatedAt: string;
 }
 
-/** Writes `value` as JSON to `path` atomically and durably. */
-export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
-  const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  const file = await open(temp, 'w', 0o600);
-  try {
-    await file.writeFile(`${JSON.stringify(value, null, 2)}\n`);
-    await file.sync();
-  } finally {
-    await file.close();
-  }
-  try {
-    await rename(temp, path);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  }
-  const dir = await open(dirname(path), 'r');
-  try {
-    await dir.sync();
-  } finally {
-    await dir.close();
-  }
-}
-
-/** The parsed JSON at `path`, or undefined when the file does not exist. */
-export async function readJson<T>(path: string): Promise<T | undefined> {
-  try {
-    return JSON.parse(await readFile(path, 'utf8')) as T;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
-}
+// Shared with the block plugin: the SDK's durable file primitives.
+export { readJson, writeJsonAtomic } from '../sdk/durable-files.js';
+import { readJson, writeJsonAtomic } from '../sdk/durable-files.js';
 
 /** The records of one back-end root (this plugin's, or a migration peer's). */
 export class MetadataStore {

@@ -15,6 +15,7 @@ export type { Driver, DriverContext, DriverInfo, DriverHandler, ServiceHandlers 
 export type { PluginEnvironment } from './environment.js';
 export { createKeyedOperations, createCompletedResults } from './keyed-operations.js';
 export type { KeyedOperations, CompletedResults, CompletedResultsOptions, ReplayOptions } from './keyed-operations.js';
+export { readJson, removeDurably, renameDurably, syncDirectory, syncFile, writeJsonAtomic } from './durable-files.js';
 
 export {
   FerryError,

@@ -1,5 +1,6 @@
 /**
- * Durable file primitives every record and image change goes through. A JSON record is
+ * Durable file primitives for a plugin's own state on disk (localfs and block keep every
+ * record with them). A JSON record is
  * written to a temp file, fsynced, renamed over the old one and the directory fsynced, so a
  * crash or `kill -9` leaves the old or the new version, never a torn file. Renames and
  * removals fsync their directories, so the change itself survives a power cut.
