@@ -28,7 +28,10 @@ await initHashing();
 export default async function run(task: CopyTask): Promise<TaskResult> {
   if (task.kind === 'probe') return { ok: true, metaHelper: probeMetaHelper() };
   if (task.kind === 'warm') {
-    if (task.metaHelper) MetaHelper.forThread();
+    if (task.metaHelper) {
+      MetaHelper.forThread('meta');
+      MetaHelper.forThread('prefetch');
+    }
     return { ok: true };
   }
   const state = new SharedState(task.job.state);
@@ -80,7 +83,8 @@ function makeCtx(job: JobSpec, state: SharedState): Ctx {
         return Atomics.compareExchange(state.big, C.lastCheckpointSyncMs, prev, BigInt(ms)) === prev;
       },
     }, (lines) => state.add(C.checkpointLines, lines)),
-    helper: job.metaHelper ? MetaHelper.forThread() : null,
+    helper: job.metaHelper ? MetaHelper.forThread('meta') : null,
+    prefetcher: job.metaHelper ? MetaHelper.forThread('prefetch') : null,
     pending: [],
     submitted: [],
     closeLater: [],
@@ -113,8 +117,8 @@ function copyDir(ctx: Ctx, task: CopyDirTask): CopyDirOk {
   let opened = false;
   // Every file of a fresh directory is read: the helper starts on the next ones while this
   // thread copies the current directory (closeAfterMeta keeps the parent open until it is done).
-  const helper = ctx.helper;
-  const ahead = helper === null ? undefined : (parent: number, next: Child[]): void => helper.prefetchFilesIn(parent, next.filter((c) => c.fresh).map((c) => c.name));
+  const pre = ctx.prefetcher;
+  const ahead = pre === null ? undefined : (parent: number, next: Child[]): void => pre.prefetchFilesIn(parent, next.filter((c) => c.fresh).map((c) => c.name));
   try {
     walkTree(ctx, outbox, task.dir, task.fresh, 'required', ahead, (src, dst, rel, fresh, aheadDone) => {
       opened = true;
@@ -207,7 +211,7 @@ function copyFiles(ctx: Ctx, task: CopyFilesTask): CopyDirOk {
 function copyBatch(ctx: Ctx, src: number, dst: number, dirRel: Uint8Array, fresh: boolean, names: Buffer[], kinds: Uint8Array, out: DirOutput, prefetch = true): void {
   // In a fresh directory every listed file is read: start reading all of them now, so a cold
   // source has many reads in flight (settleMeta waits for the helper before src closes).
-  if (fresh && prefetch) ctx.helper?.prefetch(src, names.filter((_, i) => kinds[i] === EntryKind.File));
+  if (fresh && prefetch) ctx.prefetcher?.prefetch(src, names.filter((_, i) => kinds[i] === EntryKind.File));
   for (let i = 0; i < names.length; i++) {
     cancelCheck(ctx, dirRel);
     handleEntry(ctx, src, dst, dirRel, names[i]!, kinds[i] === EntryKind.File, fresh, out);

@@ -19,14 +19,35 @@ export interface Ctx {
   table: FingerprintTable | null;
   checkpoint: CheckpointAppender;
   helper: MetaHelper | null;
+  /** The thread's read-ahead helper (null without perl): asked for data the worker reads next. */
+  prefetcher: MetaHelper | null;
   /** Times and xattrs to apply before the directory fds they name are closed. */
   pending: MetaRecord[];
   /** Directories of the metadata batches sent to the helper and not answered yet, in order. */
   submitted: Uint8Array[];
-  /** fds whose closing waits for the helper's answers (see closeAfterMeta). */
-  closeLater: number[];
+  /** fds whose closing waits for the helpers' answers (see closeAfterMeta), oldest first. */
+  closeLater: DeferredClose[];
   specialSkipped: string[];
 }
+
+/** An fd that closes once both helpers have answered the batches sent before it was let go. */
+export interface DeferredClose {
+  fd: number;
+  /** Batches of the metadata helper and of the read-ahead helper that may name the fd. */
+  meta: number;
+  prefetch: number;
+}
+
+/**
+ * fds may wait this long for the read-ahead helper, which may lag behind the worker (it waits
+ * for the disk) without the worker waiting for it; past this many the worker waits.
+ */
+const CLOSE_LATER_MAX = 64;
+/**
+ * Metadata batches a worker may have unanswered: each is a round trip the worker need not
+ * wait for (on a busy machine the helper is scheduled late), while the fds they name stay open.
+ */
+const META_OUTSTANDING = 8;
 
 export const sec = (ns: bigint): number => Number(ns) / 1e9;
 
@@ -46,15 +67,17 @@ export function flushMeta(ctx: Ctx, rel: Uint8Array): void {
 
 /**
  * Sends the pending timestamps and xattrs to the helper without waiting (the walk goes on to
- * the next directory meanwhile). Answers older batches first, so at most one is outstanding.
- * Until settleMeta, the fds the records name stay open (closeAfterMeta).
+ * the next directories meanwhile). Takes the answers already there; waits only while
+ * META_OUTSTANDING batches are unanswered. Until they are answered, the fds the records name
+ * stay open (closeAfterMeta).
  */
 export function submitMeta(ctx: Ctx, rel: Uint8Array): void {
   if (ctx.pending.length === 0) return;
   const records = ctx.pending;
   ctx.pending = [];
   if (ctx.helper === null) return;
-  if (ctx.submitted.length > 0) settleMeta(ctx);
+  if (ctx.submitted.length > 0) takeMeta(ctx, false);
+  if (ctx.submitted.length >= META_OUTSTANDING) takeMeta(ctx, true);
   try {
     ctx.helper.submit(records, true);
   } catch (error) {
@@ -66,44 +89,92 @@ export function submitMeta(ctx: Ctx, rel: Uint8Array): void {
 /** Reads every answer the helper owes, reports failures, then closes the fds that waited for it. */
 export function settleMeta(ctx: Ctx): void {
   if (ctx.helper === null) return;
-  const labels = ctx.submitted;
-  ctx.submitted = [];
+  takeMeta(ctx, true, true);
+}
+
+/**
+ * Reads the metadata helper's answers (all it owes with `wait`, else those already there;
+ * `all`: up to the last batch, else up to the oldest), reports failures in order, then closes
+ * the fds that no longer wait.
+ */
+function takeMeta(ctx: Ctx, wait: boolean, all = false): void {
+  const helper = ctx.helper!;
   let answers: MetaFailures[];
   try {
-    answers = ctx.helper.settle();
+    answers = !wait ? helper.poll() : helper.settle(all ? helper.sent : helper.sent - ctx.submitted.length + 1);
   } catch (error) {
+    const labels = ctx.submitted;
+    ctx.submitted = [];
     throw fail('COPY_FAILED', `setting exact timestamps and xattrs failed: ${(error as Error).message}`, labels[0] ?? new Uint8Array(0));
   } finally {
-    for (const fd of ctx.closeLater.splice(0)) closeQuietly(fd);
+    releaseFds(ctx);
   }
-  answers.forEach((failed, i) => {
-    const rel = labels[i] ?? new Uint8Array(0);
+  for (const failed of answers) {
+    const rel = ctx.submitted.shift() ?? new Uint8Array(0);
     if (failed.times > 0) throw fail('COPY_FAILED', `setting exact timestamps failed for ${failed.times} entries below ${displayPath(rel) || '.'}`, rel);
     ctx.state.add(C.xattrFailures, failed.xattrs);
-  });
+  }
 }
 
-/** Closes fds now, or once the helper has answered the batches that may name them. */
+/**
+ * Closes the deferred fds whose batches both helpers have answered: the metadata helper's
+ * answers are read by settleMeta, the read-ahead helper's are taken here as they come, or
+ * waited for (`wait`) up to what the oldest fd needs.
+ */
+function releaseFds(ctx: Ctx, wait = false): void {
+  const pre = ctx.prefetcher;
+  if (pre !== null && ctx.closeLater.length > 0) {
+    try {
+      if (wait) pre.settle(ctx.closeLater[0]!.prefetch);
+      else pre.poll();
+    } catch {
+      // A dead read-ahead helper names no fd any more; its batches never count as answered,
+      // so wait for nothing from it.
+      ctx.prefetcher = null;
+    }
+  }
+  let n = 0;
+  while (n < ctx.closeLater.length) {
+    const d = ctx.closeLater[n]!;
+    if ((ctx.helper !== null && !ctx.helper.answered(d.meta)) || (ctx.prefetcher !== null && !ctx.prefetcher.answered(d.prefetch))) break;
+    closeQuietly(d.fd);
+    n++;
+  }
+  if (n > 0) ctx.closeLater.splice(0, n);
+}
+
+/** Closes fds now, or once the helpers have answered the batches that may name them. */
 export function closeAfterMeta(ctx: Ctx, ...fds: number[]): void {
+  const meta = ctx.helper?.sent ?? 0;
+  const prefetch = ctx.prefetcher?.sent ?? 0;
   for (const fd of fds) {
     if (fd < 0) continue;
-    if (ctx.helper?.busy) ctx.closeLater.push(fd);
+    if ((ctx.helper?.busy ?? false) || (ctx.prefetcher?.busy ?? false)) ctx.closeLater.push({ fd, meta, prefetch });
     else closeQuietly(fd);
   }
-  // Directories that sent prefetches but no metadata (all hard links, say) must not pile up fds.
-  if (ctx.closeLater.length >= 16) settleMeta(ctx);
+  if (ctx.closeLater.length >= CLOSE_LATER_MAX / 2) releaseFds(ctx);
+  // Directories that sent metadata or prefetches (all hard links, say) must not pile up fds.
+  if (ctx.closeLater.length >= CLOSE_LATER_MAX) {
+    if (ctx.helper !== null && !ctx.helper.answered(ctx.closeLater[0]!.meta)) takeMeta(ctx, true);
+    releaseFds(ctx, true);
+  }
 }
 
-/** On the way out of a failed task: waits for the helper (ignoring what it says) and closes what waited. */
+/**
+ * At the end of a task (and on the way out of a failed one): waits for both helpers, ignoring
+ * what they say (a task that succeeded has read its answers), and closes what waited.
+ */
 export function abandonMeta(ctx: Ctx): void {
   ctx.pending = [];
   ctx.submitted = [];
-  try {
-    ctx.helper?.settle();
-  } catch {
-    // the task's own error says more
+  for (const helper of [ctx.helper, ctx.prefetcher]) {
+    try {
+      helper?.settle();
+    } catch {
+      // the task's own error says more
+    }
   }
-  for (const fd of ctx.closeLater.splice(0)) closeQuietly(fd);
+  for (const d of ctx.closeLater.splice(0)) closeQuietly(d.fd);
 }
 
 /**

@@ -30,8 +30,8 @@ export function scan(ctx: Ctx, task: ScanTask): ScanOk {
   const result: ScanOk = { ok: true, bytes: 0, files: 0, topDirs: [], hardLinks: [], cleanFiles: 0, cleanBytes: 0, dirty: [], posted: 0 };
   // The helper lists the next few directories while this thread works on the current one
   // (closeAfterMeta keeps their parent open until it is done).
-  const helper = ctx.helper;
-  const ahead = helper === null ? undefined : (parent: number, next: Child[]): void => helper.prefetchDirs(parent, next.map((c) => c.name));
+  const pre = ctx.prefetcher;
+  const ahead = pre === null ? undefined : (parent: number, next: Child[]): void => pre.prefetchDirs(parent, next.map((c) => c.name));
   walkTree(ctx, outbox, task.dir, task.absent, 'optional', ahead, (src, dst, rel, absent) => {
     const children = scanDir(ctx, result, src, dst, rel, absent);
     if (rel.length === 0) result.topDirs = children.map((c) => c.name);

@@ -44,4 +44,36 @@ describe('metadata helper', () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('reads ahead in a process of its own, whose answers are polled without waiting', (t) => {
+    const meta = MetaHelper.forThread('meta');
+    const pre = MetaHelper.forThread('prefetch');
+    if (meta === null || pre === null) {
+      t.skip('perl is not available here');
+      return;
+    }
+    assert.notEqual(meta, pre);
+    assert.equal(MetaHelper.forThread('prefetch'), pre);
+    const dir = fs.mkdtempSync(join(tmpdir(), 'ferry-helper-'));
+    const dirFd = fs.openSync(dir, 'r');
+    try {
+      fs.mkdirSync(join(dir, 'sub'));
+      for (let i = 0; i < 300; i++) fs.writeFileSync(join(dir, 'sub', `f${i}`), 'x');
+      const before = pre.sent;
+      pre.prefetchDirs(dirFd, [Buffer.from('sub')]);
+      pre.prefetchFilesIn(dirFd, [Buffer.from('sub')]);
+      assert.equal(pre.sent, before + 2);
+      // The metadata helper answers at once: it does not queue behind the read-ahead.
+      const mtimeNs = 1_600_000_000_000_000_001n;
+      assert.deepEqual(meta.apply([{ srcDirFd: dirFd, dstDirFd: dirFd, name: Buffer.from('.'), atimeNs: mtimeNs, mtimeNs, times: true }], true), { times: 0, xattrs: 0 });
+      assert.equal(fs.statSync(dir, { bigint: true }).mtimeNs, mtimeNs);
+      // poll never blocks; the answers arrive, in order, with nothing to report.
+      while (!pre.answered(before + 2)) assert.deepEqual(pre.poll(), []);
+      assert.equal(pre.backlog, 0);
+      assert.ok(!pre.busy);
+    } finally {
+      fs.closeSync(dirFd);
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
