@@ -152,6 +152,16 @@ async function runCopy(
       extents = map.extents;
     }
 
+    // Verification reads back only what may differ from zeros: for a regular-file destination,
+    // pieces written by this run or overlapping data it held at the start (listed here, after
+    // prepareCopy sized it); a hole of a regular file reads as zeros by definition. Devices and
+    // files whose holes cannot be listed are read back whole.
+    let destinationExtents: Float64Array | null = null;
+    if (job.verify !== 'none' && (await prepared.destination.stat()).isFile()) {
+      const map = await listExtents(prepared.destinationPath, size);
+      if (map.fallback === null) destinationExtents = map.extents;
+    }
+
     // Resume: ranges the checkpoint names are not copied again.
     const digests: string[] = new Array<string>(ranges).fill('');
     const finished = new Array<boolean>(ranges).fill(false);
@@ -239,7 +249,9 @@ async function runCopy(
           const length = rangeLength(index);
           inFlight++;
           piscina
-            .run({ kind: 'range', job: spec, index, offset, length, extents: extents === null ? null : extentsInRange(extents, offset, length) })
+            .run({ kind: 'range', job: spec, index, offset, length, extents: extents === null ? null : extentsInRange(extents, offset, length),
+              destinationExtents: destinationExtents === null ? null : extentsInRange(destinationExtents, offset, length),
+            })
             .then(
               (r) => {
                 if (!r.ok) {

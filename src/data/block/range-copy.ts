@@ -7,6 +7,9 @@
  * runs of non-zero 4 KiB blocks when the destination reads unwritten blocks as zeros), hash
  * it into its 1 MiB leaf when verifying, then read the destination piece back and compare it
  * with the source bytes (the same check as hashing the read-back, without hashing twice).
+ * A piece left unwritten is read back only when the destination may hold data there (a device,
+ * or a regular file whose extents at the start overlap it): a hole of a regular file reads as
+ * zeros by definition, and the source bytes of an unwritten piece are zeros.
  * A mismatch copies the whole range again once, writing every byte this time (a zero block
  * that was skipped must be overwritten if the destination holds something else there); a
  * second mismatch fails with the offset of the first differing byte.
@@ -75,6 +78,7 @@ function copyOnce(task: RangeTask, state: BlockState, src: number, dst: number, 
   const leaves: Buffer[] = [];
   const a: Attempt = { digest: '', done: 0, written: 0, skipped: 0, mismatchAt: -1 };
   const ext = { list: task.extents, i: 0 };
+  const dstData = { list: task.destinationExtents, i: 0 };
   for (let leaf = task.offset; leaf < end; leaf += LEAF_BYTES) {
     const leafEnd = Math.min(leaf + LEAF_BYTES, end);
     let hasher: Hasher | null = null;
@@ -91,9 +95,12 @@ function copyOnce(task: RangeTask, state: BlockState, src: number, dst: number, 
       else if (!zero) written = writeNonZero(job.destinationPath, dst, n, p);
       a.written += written;
       a.skipped += n - written;
+      // The test hook's write is this thread's write too: the piece counts as written.
+      let hooked = false;
       if (corrupt >= p && corrupt < p + n) {
         const flipped = Buffer.of(data[corrupt - p]! ^ 0xff);
         fs.writeSync(dst, flipped, 0, 1, corrupt);
+        hooked = true;
       }
       state.add(BlockCounter.bytesDone, n);
       state.add(BlockCounter.bytesWritten, written);
@@ -108,10 +115,15 @@ function copyOnce(task: RangeTask, state: BlockState, src: number, dst: number, 
           }
           hasher.update(data.subarray(0, n));
         }
-        const at = readBackMismatch(job.destinationPath, dst, data, n, p);
-        if (at >= 0) {
-          a.mismatchAt = at;
-          return a;
+        // Not written (so the source bytes are zeros) onto a hole of a regular file: it reads
+        // as zeros by definition, so reading it back could not differ (and would only make the
+        // kernel hand out zeroed pages).
+        if (written > 0 || hooked || dstData.list === null || overlaps(dstData, p, n)) {
+          const at = readBackMismatch(job.destinationPath, dst, data, n, p);
+          if (at >= 0) {
+            a.mismatchAt = at;
+            return a;
+          }
         }
       }
     }
@@ -147,6 +159,14 @@ function fill(path: string, src: number, ext: { list: Float64Array | null; i: nu
   if (!read) return false;
   if (cursor < end) buf.fill(0, cursor - p, n);
   return true;
+}
+
+/** Whether [p, p + n) overlaps one of the listed extents (pieces are visited in ascending order). */
+function overlaps(ext: { list: Float64Array | null; i: number }, p: number, n: number): boolean {
+  const list = ext.list;
+  if (list === null) return true;
+  while (ext.i < list.length && list[ext.i + 1]! <= p) ext.i += 2;
+  return ext.i < list.length && list[ext.i]! < p + n;
 }
 
 function isZero(b: Buffer, start: number, length: number): boolean {

@@ -64,6 +64,14 @@ export interface RangeTask {
    * offsets, ascending; everything else is a hole. null in block mode (everything is read).
    */
   readonly extents: Float64Array | null;
+  /**
+   * With verification, when the destination is a regular file: its data extents inside this
+   * range when the job started, as [start, end) pairs (everything else is a hole, which reads as
+   * zeros by definition). A piece that this attempt does not write and that overlaps none of
+   * them is not read back. null: read back every piece (a device, or the holes could not be
+   * listed).
+   */
+  readonly destinationExtents: Float64Array | null;
 }
 
 export interface WarmTask {

@@ -279,6 +279,32 @@ describe('block copy verification', () => {
     assert.match(error.message, new RegExp(`${dst}.*offset ${offset}`));
   });
 
+  it('reads back the unwritten pieces where a pre-sized destination holds data, and repairs them', async () => {
+    const d = temp();
+    const src = join(d, 'src.img');
+    const dst = join(d, 'dst.img');
+    const size = 2 * RANGE_BYTES;
+    sparseImage(src, size, [[MiB, MiB], [RANGE_BYTES + 8 * MiB, 4096]]);
+    // A destination a driver already sized, with stale data where the source has holes only.
+    sparseImage(dst, size, [[5 * MiB + 4096, 3 * 4096], [RANGE_BYTES + 40 * MiB, MiB]]);
+    const result = await copier.copyVolume(job(fileEndpoint(src), fileEndpoint(dst), size, 'sha256'), undefined).done;
+    assert.equal(result.rangesRetried, 2);
+    assertIdentical(dst, src);
+    assert.equal(result.digest, expectedDigest(src, size));
+  });
+
+  it('verifies a sparse copy onto a fresh image file without retries (its holes are not read back)', async () => {
+    const d = temp();
+    const src = join(d, 'src.img');
+    const dst = join(d, 'dst.img');
+    sparseImage(src, RANGE_BYTES, [[3 * MiB, MiB]]);
+    const result = await copier.copyVolume(job(fileEndpoint(src), fileEndpoint(dst), RANGE_BYTES, 'sha256'), undefined).done;
+    assert.equal(result.rangesRetried, 0);
+    assertIdentical(dst, src);
+    assert.equal(result.digest, expectedDigest(src, RANGE_BYTES));
+    assert.ok(blocks(dst) <= MiB + 64 * 1024);
+  });
+
   it('does not read back without verification (corruption then goes unnoticed, as documented)', async () => {
     const d = temp();
     const src = join(d, 'src.img');
