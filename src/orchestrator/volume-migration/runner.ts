@@ -72,12 +72,9 @@ export class VolumeMigrationRunner {
       rests: (migration) => !migration.active,
       log: (migration) => ctx.logger.child({ volumeMigrationId: migration.id, volumeId: migration.volumeId, phase: migration.phase }),
       step: async (migration, signal, log) => {
-        const track = (copy: RunningVolumeCopy) => {
-          this.copies.set(migration.id, copy);
-          void copy.done.catch(() => undefined).finally(() => {
-            if (this.copies.get(migration.id) === copy) this.copies.delete(migration.id);
-          });
-        };
+        // Kept after the copy settles, until the loop ends: between the copy's end and the
+        // commit of its phase, progress still reads the finished copy instead of falling to 0.
+        const track = (copy: RunningVolumeCopy) => void this.copies.set(migration.id, copy);
         return STEPS[migration.phase as keyof typeof STEPS](ctx, await loadVolumeScope(ctx, migration.id), { signal, log, track });
       },
       commit: (migration, result) => this.commit(migration, migration.phase, result),
