@@ -4,7 +4,8 @@
  * thread in flight; the main thread only schedules, records finished ranges and reads shared
  * counters, so progress() and cancel answer at once while the threads copy.
  *
- * Durability and resume: finished ranges are recorded in batches. A batch first has the
+ * Durability and resume: finished ranges are recorded in batches, at most every few seconds
+ * (CHECKPOINT_INTERVAL_MS) unless a GiB of ranges waits. A batch first has the
  * destination flushed (fdatasync on the copier's own descriptor flushes every thread's
  * writes), then its lines appended to the checkpoint and fsync'ed; ranges finishing meanwhile
  * wait for the next batch. The job resolves only after a last fdatasync, so a finished copy is
@@ -33,6 +34,12 @@ export interface VolumeCopierOptions {
 }
 
 export interface BlockCopyOptions {
+  /**
+   * Finished ranges are recorded (destination flushed, then the checkpoint appended) at most
+   * this often, or as soon as CHECKPOINT_MAX_PENDING ranges wait; default
+   * CHECKPOINT_INTERVAL_MS. 0 records each batch as soon as the previous one is done.
+   */
+  readonly checkpointIntervalMs?: number;
   /** @internal Fault injection and synchronisation for tests. */
   readonly testHooks?: BlockCopyTestHooks;
 }
@@ -65,7 +72,7 @@ export function createVolumeCopier(options: VolumeCopierOptions = {}): VolumeCop
   return {
     copyVolume(job, signal, opts = {}) {
       if (closed) throw new InvalidVolumeCopyError('the volume copier is closed');
-      return startCopy(pool(), threads, job, signal, opts.testHooks ?? {});
+      return startCopy(pool(), threads, job, signal, opts.testHooks ?? {}, opts.checkpointIntervalMs ?? CHECKPOINT_INTERVAL_MS);
     },
     async ready() {
       const p = pool();
@@ -78,12 +85,21 @@ export function createVolumeCopier(options: VolumeCopierOptions = {}): VolumeCop
   };
 }
 
+/**
+ * Each record waits for every dirty page of the destination while the threads keep writing;
+ * recording every few seconds bounds what a crash re-copies (a few seconds of work) without
+ * flushing a dozen times per GiB.
+ */
+export const CHECKPOINT_INTERVAL_MS = 3000;
+/** Ranges waiting to be recorded that start a record at once (1 GiB). */
+export const CHECKPOINT_MAX_PENDING = 16;
+
 interface Live {
   done: boolean;
   bytesResumed: number;
 }
 
-function startCopy(piscina: Piscina<BlockTask, BlockTaskResult>, threads: number, job: VolumeCopyJob, signal: AbortSignal | undefined, hooks: BlockCopyTestHooks): RunningBlockCopy {
+function startCopy(piscina: Piscina<BlockTask, BlockTaskResult>, threads: number, job: VolumeCopyJob, signal: AbortSignal | undefined, hooks: BlockCopyTestHooks, intervalMs: number): RunningBlockCopy {
   const stateBuffer = createBlockState();
   const state = new BlockState(stateBuffer);
   const live: Live = { done: false, bytesResumed: 0 };
@@ -98,7 +114,7 @@ function startCopy(piscina: Piscina<BlockTask, BlockTaskResult>, threads: number
   if (signal?.aborted) state.cancel();
   signal?.addEventListener('abort', onAbort, { once: true });
 
-  const done = runCopy(piscina, threads, job, stateBuffer, state, live, hooks)
+  const done = runCopy(piscina, threads, job, stateBuffer, state, live, hooks, intervalMs)
     .then((result) => {
       live.done = true;
       return result;
@@ -135,12 +151,14 @@ async function runCopy(
   state: BlockState,
   live: Live,
   hooks: BlockCopyTestHooks,
+  intervalMs: number,
 ): Promise<BlockCopyResult> {
   const started = Date.now();
   const prepared = await prepareCopy(job);
   const notes: string[] = [];
   let writer: CheckpointWriter | null = null;
   let cycle: Promise<void> | null = null;
+  let timer: NodeJS.Timeout | null = null;
   try {
     const size = job.sizeBytes;
     const ranges = Math.ceil(size / RANGE_BYTES);
@@ -204,10 +222,13 @@ async function runCopy(
       state.cancel();
     };
 
-    // Recording: fdatasync, then append the batch; one batch at a time.
+    // Recording: fdatasync, then append the batch; one batch at a time, at most every
+    // intervalMs (or once CHECKPOINT_MAX_PENDING ranges wait).
     const pending: Array<{ index: number; digest: string }> = [];
     let recorded = rangesResumed;
+    let lastRecord = Date.now();
     const record = async (): Promise<void> => {
+      lastRecord = Date.now();
       const batch = pending.splice(0);
       try {
         await prepared.destination.datasync();
@@ -223,6 +244,16 @@ async function runCopy(
     };
     const kick = (): void => {
       if (cycle !== null || pending.length === 0 || writer === null || failure !== null || state.cancelled) return;
+      const wait = lastRecord + intervalMs - Date.now();
+      if (wait > 0 && pending.length < CHECKPOINT_MAX_PENDING) {
+        timer ??= setTimeout(() => {
+          timer = null;
+          kick();
+        }, wait);
+        return;
+      }
+      if (timer !== null) clearTimeout(timer);
+      timer = null;
       cycle = record().then(
         () => {
           cycle = null;
@@ -278,6 +309,8 @@ async function runCopy(
       pump();
     });
     // Whatever ends the job, the checkpoint is not written after it settled.
+    if (timer !== null) clearTimeout(timer);
+    timer = null;
     while (cycle !== null) await cycle;
     if (failure !== null) {
       // A range that saw the shared flag reports CANCELLED; the first real failure wins.
@@ -305,6 +338,7 @@ async function runCopy(
       notes,
     };
   } finally {
+    if (timer !== null) clearTimeout(timer);
     while (cycle !== null) await cycle;
     await writer?.close();
     await prepared.destination.close();

@@ -35,6 +35,8 @@ if (process.argv[2] === '--child') {
   const [src, dst, checkpoint] = process.argv.slice(3);
   const copier = createVolumeCopier({ threads: 2 });
   copier.copyVolume(copyJob(src!, dst!, checkpoint!), undefined, {
+    // Record as soon as ranges finish (the default waits a few seconds), so one is recorded mid-copy.
+    checkpointIntervalMs: 0,
     testHooks: {
       afterCheckpoint: (recorded) => {
         process.stdout.write(`recorded ${recorded}\n`);
