@@ -17,7 +17,7 @@ import { DUMMY_MAIN } from '../dummy/launch-dummy.js';
 const MEMORY_MAIN = fileURLToPath(new URL('../../../plugins/examples/memory/main.js', import.meta.url));
 const ALL_CAPABILITIES = [
   'SHARES', 'SHARE_SNAPSHOTS', 'SHARE_RESIZE', 'SHARE_HOST_ASSISTED_MIGRATION', 'SHARE_DRIVER_MIGRATION', 'SHARE_SERVERS',
-  'SHARE_SERVER_MIGRATION', 'VOLUMES', 'VOLUME_DRIVER_MIGRATION', 'VOLUME_RETYPE', 'SHARE_REPLICAS_MIGRATION',
+  'SHARE_SERVER_MIGRATION', 'VOLUMES', 'VOLUME_DRIVER_MIGRATION', 'VOLUME_RETYPE', 'SHARE_REPLICAS_MIGRATION', 'VOLUME_SNAPSHOTS',
 ];
 
 const instance = (id: string, backend: string, pool = 'alpha', overrides: Partial<DriverShareInstance> = {}): DriverShareInstance => ({

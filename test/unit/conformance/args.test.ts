@@ -8,7 +8,7 @@ describe('conformance arguments', () => {
     const options = parseArgs([]);
     assert.notEqual(options, 'help');
     if (options === 'help') return;
-    assert.deepEqual(options.plugins.map((p) => p.label), ['localfs', 'localfs-dhss', 'dummy']);
+    assert.deepEqual(options.plugins.map((p) => p.label), ['localfs', 'localfs-dhss', 'block', 'dummy']);
     assert.deepEqual(options.plugins[1]?.config, { root: '{tmp}/backend', driverHandlesShareServers: true });
   });
 
