@@ -176,7 +176,8 @@ function writeFile(ctx: Ctx, srcFd: number, srcDir: number, dstDir: number, name
     if (offloadable && job.copyMethod === 'auto') recordStep(state, step, Number(process.hrtime.bigint() - t0), size);
     applyFileMeta(ctx, dstFd, st, created.ownerKnown ? { uid: EUID, gid: EGID } : null);
     queueMeta(ctx, srcDir, dstDir, name, st);
-    ctx.checkpoint.add(formatEntry(rel, st.size, st.mtimeNs, hash));
+    // Without a checkpoint the line is not even built (base64 of the path, per file).
+    if (job.checkpointPath) ctx.checkpoint.add(formatEntry(rel, st.size, st.mtimeNs, hash));
     ok = true;
     return true;
   } catch (error) {
