@@ -3,7 +3,11 @@
  * read its stdout): the FERRY_PLUGIN_* environment the host would give it, and the handshake
  * line it answers with. Tests that only need a supervised plugin use createPluginHost instead.
  */
-import type { ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { Metadata, type Client, type ServiceError } from '@grpc/grpc-js';
+import { fromGrpcError } from '../../src/contract/status.js';
 import { MAGIC_COOKIE } from '../../src/host/index.js';
 
 /** The environment of a plugin launched by hand in a test: ours minus FERRY_* and node:test's own, plus the plugin contract. */
@@ -50,4 +54,60 @@ export function readHandshake(child: ChildProcessWithoutNullStreams, exited: Pro
     });
     void exited.then(({ code, signal }) => settle(() => reject(new Error(`${label} exited (${code ?? signal}) before its handshake; stderr:\n${stderr()}`))));
   });
+}
+
+type Callback<Res> = (error: ServiceError | null, response: Res) => void;
+type UnaryFn<Req, Res> = (request: Req, metadata: Metadata, options: { deadline: Date }, callback: Callback<Res>) => unknown;
+type RequestOf<M> = M extends { requestSerialize(value: infer Req): Buffer } ? Req : never;
+type ResponseOf<M> = M extends { responseDeserialize(value: Buffer): infer Res } ? Res : never;
+
+/** Promise-returning calls of one generated service: `await plugin.volume.createVolume(req)`, FerryErrors out. */
+export type Calls<S> = { readonly [K in keyof S]: (request: RequestOf<S[K]>, deadlineMs?: number) => Promise<ResponseOf<S[K]>> };
+
+export function promiseCalls<S>(client: Client, defaultDeadlineMs: number): Calls<S> {
+  return new Proxy({} as Calls<S>, {
+    get(_target, name: string) {
+      return (request: unknown, deadlineMs = defaultDeadlineMs) =>
+        new Promise((resolve, reject) => {
+          const fn = (client as unknown as Record<string, UnaryFn<unknown, unknown>>)[name];
+          if (typeof fn !== 'function') return reject(new Error(`no method ${name}`));
+          fn.call(client, request, new Metadata(), { deadline: new Date(Date.now() + deadlineMs) }, (error, response) => (error ? reject(fromGrpcError(error)) : resolve(response)));
+        });
+    },
+  });
+}
+
+export interface SpawnedPlugin {
+  readonly pid: number;
+  /** The gRPC target of the plugin's socket (`unix:<path>`). */
+  readonly target: string;
+  readonly address: string;
+  readonly exited: Promise<ProcessExit>;
+  stderr(): string;
+  /** Sends `signal` unless it already exited, waits for the exit, then removes its socket directory. */
+  end(signal: NodeJS.Signals): Promise<void>;
+}
+
+/** Spawns `main` with the host's environment in a private socket dir under `dir`, and waits for its handshake. */
+export async function spawnPlugin(options: { main: string; dir: string; name: string; config: unknown; label: string; startTimeoutMs?: number }): Promise<SpawnedPlugin> {
+  mkdirSync(options.dir, { recursive: true });
+  const socketDir = mkdtempSync(join(options.dir, 's'));
+  const env = pluginTestEnvironment({ socketDir, name: options.name, config: options.config });
+  const child: ChildProcessWithoutNullStreams = spawn(process.execPath, [options.main], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const exited = new Promise<ProcessExit>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const handshake = await readHandshake(child, exited, () => stderr, options.label, options.startTimeoutMs);
+  return {
+    pid: handshake.pid,
+    address: handshake.address,
+    target: `unix:${handshake.address}`,
+    exited,
+    stderr: () => stderr,
+    async end(signal) {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      await exited;
+      rmSync(socketDir, { recursive: true, force: true });
+    },
+  };
 }

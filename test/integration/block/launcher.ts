@@ -5,44 +5,24 @@
  * ferry would send. createPluginHost is not used on purpose: the kill -9 tests kill and relaunch
  * exactly one process by pid.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Metadata, credentials, type Client, type ServiceError } from '@grpc/grpc-js';
-import { fromGrpcError } from '../../../src/contract/status.js';
+import { credentials } from '@grpc/grpc-js';
 import type { FerryError } from '../../../src/domain/errors.js';
 import { PeerInfo, type Volume } from '../../../src/contract/gen/ferry/driver/v1/common.js';
 import { IdentityServiceClient, IdentityServiceService } from '../../../src/contract/gen/ferry/driver/v1/identity.js';
 import { PoolServiceClient, PoolServiceService } from '../../../src/contract/gen/ferry/driver/v1/pool.js';
 import { VolumeServiceClient, VolumeServiceService } from '../../../src/contract/gen/ferry/driver/v1/volume.js';
-import { pluginTestEnvironment, readHandshake } from '../../helpers/plugin-process.js';
+import { pluginTestEnvironment, promiseCalls, spawnPlugin, type Calls } from '../../helpers/plugin-process.js';
 
 export const BLOCK_MAIN = fileURLToPath(new URL('../../../plugins/block/main.js', import.meta.url));
 export const MIB = 1024 * 1024;
 export const GIB = 1024 * MIB;
 
-type Callback<Res> = (error: ServiceError | null, response: Res) => void;
-type UnaryFn<Req, Res> = (request: Req, metadata: Metadata, options: { deadline: Date }, callback: Callback<Res>) => unknown;
-type RequestOf<M> = M extends { requestSerialize(value: infer Req): Buffer } ? Req : never;
-type ResponseOf<M> = M extends { responseDeserialize(value: Buffer): infer Res } ? Res : never;
-
-/** Promise-returning calls of one generated service: `await plugin.volume.createVolume(req)`. */
-export type Calls<S> = { readonly [K in keyof S]: (request: RequestOf<S[K]>, deadlineMs?: number) => Promise<ResponseOf<S[K]>> };
-
-function calls<S>(client: Client): Calls<S> {
-  return new Proxy({} as Calls<S>, {
-    get(_target, name: string) {
-      return (request: unknown, deadlineMs = 60_000) =>
-        new Promise((resolve, reject) => {
-          const fn = (client as unknown as Record<string, UnaryFn<unknown, unknown>>)[name];
-          if (typeof fn !== 'function') return reject(new Error(`no method ${name}`));
-          fn.call(client, request, new Metadata(), { deadline: new Date(Date.now() + deadlineMs) }, (error, response) => (error ? reject(fromGrpcError(error)) : resolve(response)));
-        });
-    },
-  });
-}
+export type { Calls };
 
 export interface BlockProcess {
   readonly pid: number;
@@ -67,29 +47,20 @@ export interface LaunchBlockOptions {
 
 /** Starts plugins/block/main.js and resolves once its handshake line arrived. */
 export async function launchBlock(options: LaunchBlockOptions): Promise<BlockProcess> {
-  mkdirSync(options.dir, { recursive: true });
-  const socketDir = mkdtempSync(join(options.dir, 's'));
-  const env = pluginTestEnvironment({ socketDir, name: options.name ?? 'block1', config: options.config });
-  const child: ChildProcessWithoutNullStreams = spawn(process.execPath, [BLOCK_MAIN], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-  const handshake = await readHandshake(child, exited, () => stderr, 'block');
-  const target = `unix:${handshake.address}`;
+  const plugin = await spawnPlugin({ main: BLOCK_MAIN, dir: options.dir, name: options.name ?? 'block1', config: options.config, label: 'block' });
+  const target = plugin.target;
   const clients = [new IdentityServiceClient(target, credentials.createInsecure()), new PoolServiceClient(target, credentials.createInsecure()), new VolumeServiceClient(target, credentials.createInsecure())] as const;
   const end = async (signal: NodeJS.Signals): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-    await exited;
+    await plugin.end(signal);
     clients.forEach((c) => c.close());
-    rmSync(socketDir, { recursive: true, force: true });
   };
   return {
-    pid: handshake.pid,
-    identity: calls<typeof IdentityServiceService>(clients[0]),
-    pool: calls<typeof PoolServiceService>(clients[1]),
-    volume: calls<typeof VolumeServiceService>(clients[2]),
-    exited,
-    stderr: () => stderr,
+    pid: plugin.pid,
+    identity: promiseCalls<typeof IdentityServiceService>(clients[0], 60_000),
+    pool: promiseCalls<typeof PoolServiceService>(clients[1], 60_000),
+    volume: promiseCalls<typeof VolumeServiceService>(clients[2], 60_000),
+    exited: plugin.exited,
+    stderr: plugin.stderr,
     kill9: () => end('SIGKILL'),
     stop: () => end('SIGTERM'),
   };

@@ -8,12 +8,11 @@
  * relaunch exactly one process by pid, and these tests should not depend on the host's
  * supervision policy.
  */
-import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Metadata, credentials, type Client, type ServiceError } from '@grpc/grpc-js';
-import { fromGrpcError } from '../../../src/contract/status.js';
+import { credentials } from '@grpc/grpc-js';
 import type { FerryError } from '../../../src/domain/errors.js';
 import type { ShareInstance, ShareServer } from '../../../src/contract/gen/ferry/driver/v1/common.js';
 import type { NetworkInfo } from '../../../src/contract/gen/ferry/driver/v1/share_server.js';
@@ -22,33 +21,12 @@ import { PoolServiceClient, PoolServiceService } from '../../../src/contract/gen
 import { ShareServiceClient, ShareServiceService } from '../../../src/contract/gen/ferry/driver/v1/share.js';
 import { ShareMigrationServiceClient, ShareMigrationServiceService } from '../../../src/contract/gen/ferry/driver/v1/share_migration.js';
 import { ShareServerServiceClient, ShareServerServiceService } from '../../../src/contract/gen/ferry/driver/v1/share_server.js';
-import { pluginTestEnvironment, readHandshake } from '../../helpers/plugin-process.js';
+import { promiseCalls, spawnPlugin, type Calls } from '../../helpers/plugin-process.js';
 import { mountsUnder } from '../../helpers/mounts.js';
 
 export const LOCALFS_MAIN = fileURLToPath(new URL('../../../plugins/localfs/main.js', import.meta.url));
 
-type Callback<Res> = (error: ServiceError | null, response: Res) => void;
-type UnaryFn<Req, Res> = (request: Req, metadata: Metadata, options: { deadline: Date }, callback: Callback<Res>) => unknown;
-type RequestOf<M> = M extends { requestSerialize(value: infer Req): Buffer } ? Req : never;
-type ResponseOf<M> = M extends { responseDeserialize(value: Buffer): infer Res } ? Res : never;
-
-/** Promise-returning calls of one generated service: `await plugin.share.createShareInstance(req)`. */
-export type Calls<S> = { readonly [K in keyof S]: (request: RequestOf<S[K]>, deadlineMs?: number) => Promise<ResponseOf<S[K]>> };
-
-function calls<S>(client: Client): Calls<S> {
-  return new Proxy({} as Calls<S>, {
-    get(_target, name: string) {
-      return (request: unknown, deadlineMs = 30_000) =>
-        new Promise((resolve, reject) => {
-          const fn = (client as unknown as Record<string, UnaryFn<unknown, unknown>>)[name];
-          if (typeof fn !== 'function') return reject(new Error(`no method ${name}`));
-          fn.call(client, request, new Metadata(), { deadline: new Date(Date.now() + deadlineMs) }, (error, response) =>
-            error ? reject(fromGrpcError(error)) : resolve(response),
-          );
-        });
-    },
-  });
-}
+export type { Calls };
 
 export interface LocalFsProcess {
   readonly pid: number;
@@ -76,33 +54,23 @@ export interface LaunchLocalFsOptions {
 
 /** Starts plugins/localfs/main.js and resolves once its handshake line arrived. */
 export async function launchLocalFs(options: LaunchLocalFsOptions): Promise<LocalFsProcess> {
-  mkdirSync(options.dir, { recursive: true });
-  const socketDir = mkdtempSync(join(options.dir, 's'));
-  const env = pluginTestEnvironment({ socketDir, name: options.name ?? 'localfs', config: options.config });
-  const child: ChildProcessWithoutNullStreams = spawn(process.execPath, [LOCALFS_MAIN], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-  const handshake = await readHandshake(child, exited, () => stderr, 'localfs', options.startTimeoutMs);
-  const target = `unix:${handshake.address}`;
+  const plugin = await spawnPlugin({ main: LOCALFS_MAIN, dir: options.dir, name: options.name ?? 'localfs', config: options.config, label: 'localfs', startTimeoutMs: options.startTimeoutMs });
+  const target = plugin.target;
   const clients = [new IdentityServiceClient(target, credentials.createInsecure()), new PoolServiceClient(target, credentials.createInsecure()), new ShareServiceClient(target, credentials.createInsecure()), new ShareMigrationServiceClient(target, credentials.createInsecure()), new ShareServerServiceClient(target, credentials.createInsecure())] as const;
-  const closeClients = (): void => clients.forEach((c) => c.close());
   const end = async (signal: NodeJS.Signals): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-    await exited;
-    closeClients();
-    rmSync(socketDir, { recursive: true, force: true });
+    await plugin.end(signal);
+    clients.forEach((c) => c.close());
   };
   return {
-    pid: handshake.pid,
-    address: handshake.address,
-    identity: calls<typeof IdentityServiceService>(clients[0]),
-    pool: calls<typeof PoolServiceService>(clients[1]),
-    share: calls<typeof ShareServiceService>(clients[2]),
-    migration: calls<typeof ShareMigrationServiceService>(clients[3]),
-    server: calls<typeof ShareServerServiceService>(clients[4]),
-    exited,
-    stderr: () => stderr,
+    pid: plugin.pid,
+    address: plugin.address,
+    identity: promiseCalls<typeof IdentityServiceService>(clients[0], 30_000),
+    pool: promiseCalls<typeof PoolServiceService>(clients[1], 30_000),
+    share: promiseCalls<typeof ShareServiceService>(clients[2], 30_000),
+    migration: promiseCalls<typeof ShareMigrationServiceService>(clients[3], 30_000),
+    server: promiseCalls<typeof ShareServerServiceService>(clients[4], 30_000),
+    exited: plugin.exited,
+    stderr: plugin.stderr,
     kill9: () => end('SIGKILL'),
     stop: () => end('SIGTERM'),
   };
