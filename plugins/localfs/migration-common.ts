@@ -240,14 +240,25 @@ export class BackgroundCopies {
       await mkdir(step.destination, { recursive: true, mode: 0o700 });
       await mkdir(dirname(step.checkpointPath), { recursive: true, mode: 0o700 });
       if (await exists(step.checkpointPath)) summary.resumed = true;
-      const job = this.copier.copyTree(
-        { source: step.source, destination: step.destination, verify: 'xxh128', checkpointPath: step.checkpointPath, bandwidthBytesPerSecond: this.bandwidthBytesPerSecond, ignore: [] },
-        signal,
-      );
-      run.current = { job, index };
+      let job: TreeCopyJob;
       let result;
       try {
-        result = await job.done;
+        for (let attempt = 1; ; attempt += 1) {
+          job = this.copier.copyTree(
+            { source: step.source, destination: step.destination, verify: 'xxh128', checkpointPath: step.checkpointPath, bandwidthBytesPerSecond: this.bandwidthBytesPerSecond, ignore: [] },
+            signal,
+          );
+          run.current = { job, index };
+          try {
+            result = await job.done;
+            break;
+          } catch (error) {
+            // The source stays writable during phase 1, so a file may be deleted between its
+            // listing and its copy. The engine rightly fails on that; here the next
+            // (incremental, checkpointed) pass simply no longer sees it.
+            if (!isVanished(error) || attempt >= VANISHED_RETRIES || signal.aborted) throw error;
+          }
+        }
         await step.finish?.();
       } catch (error) {
         throw new StepError(step, asError(error));
@@ -262,6 +273,13 @@ export class BackgroundCopies {
     }
     return summary;
   }
+}
+
+/** Passes of one copy step before a source that keeps losing files counts as a failure. */
+const VANISHED_RETRIES = 5;
+
+function isVanished(error: unknown): boolean {
+  return (error as { reason?: unknown } | null)?.reason === 'SOURCE_VANISHED';
 }
 
 /** What both kinds of migration record say about phase 1. */
