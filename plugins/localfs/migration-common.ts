@@ -387,7 +387,19 @@ export abstract class PhaseOneMigrations<R extends PhaseOneRecord> {
     const { migrationId } = existing;
     if (existing.fingerprint !== fingerprint) throw new AlreadyExistsError(`${this.kind} ${migrationId} was started with other arguments`, { migrationId });
     if (existing.phase === 'completed' || existing.phase === 'cancelled') throw wrongPhase(migrationId, existing.phase, call);
-    if (existing.phase === 'copying' && !this.copies.has(migrationId)) await this.startPhase1(existing);
+    if (existing.phase === 'copying') await this.restartPhase1IfIdle(migrationId);
+  }
+
+  /**
+   * Starts phase 1 again when no copy of the migration runs and its record still says copying.
+   * The record is re-read after the run check, never taken from before it: a run leaves
+   * `copies` only after its outcome is recorded, so a copy that finished while the caller was
+   * awaiting shows as phase1_done here instead of being started a second time.
+   */
+  private async restartPhase1IfIdle(migrationId: string): Promise<void> {
+    if (this.copies.has(migrationId)) return;
+    const current = await this.records.require(migrationId);
+    if (current.phase === 'copying') await this.startPhase1(current);
   }
 
   /** Continue: see continueAnswer; a copy that is not running (it failed to start) is started again. */
@@ -397,7 +409,7 @@ export abstract class PhaseOneMigrations<R extends PhaseOneRecord> {
       const record = await this.records.require(migrationId);
       return continueAnswer(record, call, async () => {
         await this.requirePeer(record);
-        if (!this.copies.has(migrationId)) await this.startPhase1(record);
+        await this.restartPhase1IfIdle(migrationId);
       });
     });
   }
