@@ -42,6 +42,14 @@ export interface TestFerryOptions extends Partial<Omit<FerryOptions, 'backends'>
   /** Back ends built inside the test's directory; default: localfs1, localfs2 and dummy. */
   readonly backends?: (dir: string) => PluginOptions[];
   readonly dir?: string;
+  /**
+   * Wait until every back end is ready with a fresh pool report (or has failed for good) before
+   * the test starts. createFerry does not wait for a plugin that missed its start timeout (a
+   * loaded disk can make it slow), so a test that places by free capacity could otherwise run
+   * while a back end is still restarting. A list names the back ends to wait for (a test of a
+   * back end that never starts leaves it out). @default true
+   */
+  readonly awaitBackends?: boolean | readonly string[];
 }
 
 export async function startTestFerry(t: { after(fn: () => unknown): void }, options: TestFerryOptions = {}): Promise<TestFerry> {
@@ -53,7 +61,13 @@ export async function startTestFerry(t: { after(fn: () => unknown): void }, opti
   const backends = options.backends?.(dir) ?? [localfsBackend('localfs1', join(dir, 'b', 'l1')), localfsBackend('localfs2', join(dir, 'b', 'l2')), dummyBackend('dummy', join(dir, 'b', 'dummy'))];
   let ferry: FerryInstance;
   try {
+    const startedAt = new Date().toISOString();
     ferry = await createFerry({ driverContinueIntervalMs: 100, serverContinueIntervalMs: 100, logger: log.logger, ...options, dataDir: join(dir, 'data'), backends });
+    const awaited = options.awaitBackends ?? true;
+    if (awaited !== false) await awaitBackendsSettled(ferry, startedAt, awaited === true ? undefined : awaited).catch(async (error: unknown) => {
+      await ferry.close();
+      throw error;
+    });
   } catch (error) {
     if (ownDir) removeTestDir(dir);
     throw error;
@@ -76,4 +90,16 @@ export async function startTestFerry(t: { after(fn: () => unknown): void }, opti
     return migration ? (await ferry.migrationHistory(migration.id)).map((event) => event.taskState) : [];
   };
   return { ferry, dir, log, waitForTaskState, history };
+}
+
+/** Resolves once each back end (of `names`, default all) is ready and reported its pools after `since`, or failed for good; rejects naming the stragglers after `timeoutMs`. */
+async function awaitBackendsSettled(ferry: FerryInstance, since: string, names?: readonly string[], timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const backends = (await ferry.listBackends()).filter((b) => names === undefined || names.includes(b.name));
+    const pending = backends.filter((b) => !(b.status.state === 'failed' || (b.status.state === 'ready' && b.updatedAt >= since)));
+    if (pending.length === 0) return;
+    if (Date.now() > deadline) throw new Error(`back ends not ready after ${timeoutMs} ms: ${pending.map((b) => `${b.name} (${b.status.state})`).join(', ')}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }

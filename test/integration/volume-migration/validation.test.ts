@@ -67,7 +67,7 @@ describe('MigrateVolume preconditions', { concurrency: false }, () => {
 
   it('refuses a destination whose plugin is down with BACKEND_DOWN', async (t) => {
     // "broken" cannot start (its root is not absolute), so the host keeps restarting it.
-    const h = await startTestFerry(t, { backends: (dir) => [blockBackend('block1', join(dir, 'b', 'block1')), blockBackend('broken', 'relative/root')] });
+    const h = await startTestFerry(t, { backends: (dir) => [blockBackend('block1', join(dir, 'b', 'block1')), blockBackend('broken', 'relative/root')], awaitBackends: ['block1'] });
     const volume = await h.ferry.createVolume({ sizeGib: 1, host: 'ferry@block1#pool1' });
     await assertFerryError(h.ferry.migrateVolume({ volumeId: volume.id, host: 'ferry@broken#pool1' }), 'FAILED_PRECONDITION', 'BACKEND_DOWN');
     assert.equal((await h.ferry.getVolume(volume.id)).migrationStatus, null);
