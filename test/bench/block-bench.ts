@@ -17,8 +17,8 @@
  *
  *   node dist/test/bench/block-bench.js [--json] [--block-sets sparse,dense] [--runs 3] [--threads 2]
  *
- * `npm run bench` runs data-bench.js and then this with the same arguments (each ignores the
- * other's flags); with --json each prints one JSON object on its own line, this one second,
+ * `npm run bench` (bench.js) runs data-bench.js and then this with the same arguments (each
+ * accepts the other's flags, bench-args.ts); with --json each prints one JSON object on its own line, this one second,
  * marked "bench": "block".
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -27,6 +27,7 @@ import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { benchArgsOrExit } from './bench-args.js';
 
 type Tool = 'ferry' | 'dd' | 'dd sparse' | 'cp sparse';
 type Verify = 'none' | 'sha256';
@@ -41,11 +42,6 @@ interface Row {
 const MiB = 1024 * 1024;
 const SIZE = 1024 * MiB;
 const args = process.argv.slice(2);
-const flag = (name: string): string | undefined => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-};
-
 if (args[0] === '--child') {
   // One ferry copy on a warmed-up pool; prints the seconds to a durable, finished copy.
   const { createVolumeCopier } = await import('../../src/data/block/index.js');
@@ -67,10 +63,7 @@ if (args[0] === '--child') {
   process.exit(0);
 }
 
-const json = args.includes('--json');
-const runs = Number(flag('--runs') ?? 3);
-const threads = Number(flag('--threads') ?? 2);
-const sets = (flag('--block-sets') ?? 'sparse,dense').split(',').filter((s) => s === 'sparse' || s === 'dense');
+const { json, runs, threads, blockSets: sets } = benchArgsOrExit(args);
 const log = (msg: string): void => void process.stderr.write(`${msg}\n`);
 
 let dropAllowed = true;

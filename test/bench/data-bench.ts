@@ -19,13 +19,14 @@
  * They are moved aside and deleted at the end of the set, and the next set's timed runs
  * start at least RECENT_MS after that (deleted right away instead when the disk is short).
  *
- *   node dist/test/bench/data-bench.js [--json] [--sets big,small,mixed,empty] [--runs 3] [--threads N]
+ *   node dist/test/bench/data-bench.js [--json] [--sets big,small,mixed,empty] [--runs 3] [--threads N]  (--help: see bench-args.ts)
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { benchArgsOrExit } from './bench-args.js';
 
 interface Sample { seconds: number; rssKiB: number; notes?: string[] }
 type Verify = 'none' | 'sha256' | 'xxh128';
@@ -36,11 +37,6 @@ interface Row {
 }
 
 const args = process.argv.slice(2);
-const flag = (name: string): string | undefined => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-};
-
 if (args[0] === '--child') {
   // Child mode: one ferry copy on a warmed-up pool; prints seconds, peak RSS and the notes.
   const { createCopyPool } = await import('../../src/data/index.js');
@@ -55,10 +51,7 @@ if (args[0] === '--child') {
   process.exit(0);
 }
 
-const json = args.includes('--json');
-const runs = Number(flag('--runs') ?? 3);
-const threads = Number(flag('--threads') ?? 2);
-const sets = (flag('--sets') ?? 'big,small,mixed,empty').split(',');
+const { json, runs, threads, dataSets: sets } = benchArgsOrExit(args);
 const log = (msg: string): void => void process.stderr.write(`${msg}\n`);
 
 function dropCaches(): void {
@@ -259,11 +252,35 @@ try {
   fs.rmSync(base, { recursive: true, force: true });
 }
 
+/**
+ * The engine's targets on the reference 2-core machine (docs/data-engine.md), checked against
+ * this run's medians. The re-run target is a files/s figure, so it is checked on the set with
+ * many files: on big (4 files) and mixed the process start-up dominates.
+ */
+const TARGETS: readonly { what: string; set: string; verify: Verify; rerun: string; metric: 'ratioVsCp' | 'ratioVsRsync' | 'filesPerSecond'; min: number }[] = [
+  { what: 'big, no verification, x cp -a', set: 'big', verify: 'none', rerun: '', metric: 'ratioVsCp', min: 1.2 },
+  { what: 'small, no verification, x cp -a', set: 'small', verify: 'none', rerun: '', metric: 'ratioVsCp', min: 0.8 },
+  { what: 'small, no verification, x rsync -a', set: 'small', verify: 'none', rerun: '', metric: 'ratioVsRsync', min: 1.5 },
+  { what: 'big, SHA-256, x rsync -a', set: 'big', verify: 'sha256', rerun: '', metric: 'ratioVsRsync', min: 1.3 },
+  { what: 'small, SHA-256, x rsync -a', set: 'small', verify: 'sha256', rerun: '', metric: 'ratioVsRsync', min: 1.3 },
+  { what: 'big, SHA-256, x cp -a + sha256sum', set: 'big', verify: 'sha256', rerun: '', metric: 'ratioVsCp', min: 5 },
+  { what: 'small, SHA-256, x cp -a + sha256sum', set: 'small', verify: 'sha256', rerun: '', metric: 'ratioVsCp', min: 2.5 },
+  { what: 'big, xxh128, x cp -a', set: 'big', verify: 'xxh128', rerun: '', metric: 'ratioVsCp', min: 0.8 },
+  { what: 'small, xxh128, x cp -a', set: 'small', verify: 'xxh128', rerun: '', metric: 'ratioVsCp', min: 0.8 },
+  { what: 'small, re-run, files/s', set: 'small', verify: 'none', rerun: 'plain', metric: 'filesPerSecond', min: 50_000 },
+  { what: 'small, re-run with SHA-256 and checkpoint, files/s', set: 'small', verify: 'sha256', rerun: 'checkpoint', metric: 'filesPerSecond', min: 50_000 },
+];
+const targets = TARGETS.flatMap(({ what, set, verify, rerun, metric, min }) => {
+  const row = rows.find((r) => r.set === set && r.tool === 'ferry' && r.verify === verify && r.rerun === rerun);
+  const measured = row?.[metric] ?? null;
+  return measured === null ? [] : [{ what, min, measured, met: measured >= min }];
+});
+
 const rss20k = rows.find((r) => r.set === 'empty20k' && r.tool === 'ferry')?.peakRssMiB;
 const rss200k = rows.find((r) => r.set === 'empty200k' && r.tool === 'ferry')?.peakRssMiB;
 const rssCheck = rss20k && rss200k ? { rss20kMiB: rss20k, rss200kMiB: rss200k, ratio: rss200k / rss20k, withinLimit: rss200k <= 1.5 * rss20k } : null;
 if (json) {
-  process.stdout.write(`${JSON.stringify({ threads, runs, rows, rssCheck, notes: [...notes] })}\n`);
+  process.stdout.write(`${JSON.stringify({ threads, runs, rows, targets, rssCheck, notes: [...notes] })}\n`);
 } else {
   const pad = (s: string, n: number): string => s.padEnd(n);
   const ratio = (x: number | null): string => (x === null ? '-' : x.toFixed(2));
@@ -275,6 +292,8 @@ if (json) {
         `${pad(r.filesPerSecond.toFixed(0), 9)}${pad(ratio(r.ratioVsCp), 7)}${pad(ratio(r.ratioVsRsync), 9)}${r.peakRssMiB.toFixed(0)}`,
     );
   }
+  if (targets.length > 0) console.log(`targets: ${targets.filter((t) => t.met).length} of ${targets.length} met`);
+  for (const t of targets) console.log(`  ${t.met ? 'ok    ' : 'MISSED'} ${t.what}: ${t.measured.toFixed(t.min >= 100 ? 0 : 2)} (target >= ${t.min})`);
   if (rssCheck) console.log(`ferry peak RSS 200k empty files / 20k: ${rssCheck.ratio.toFixed(2)} (limit 1.5) -> ${rssCheck.withinLimit ? 'ok' : 'TOO HIGH'}`);
   for (const n of notes) console.log(`note: ${n}`);
 }
