@@ -9,7 +9,7 @@ import type { DataPort, RunningShareCopy, ShareCopyJob, ShareCopyProgress, Share
 import { createVolumeCopier } from './block/index.js';
 import { createCopyPool, type CopyJob, type CopyPool } from './index.js';
 import { copyRootMetadata } from './root-metadata.js';
-import { reachShare, unmountShare, type MountSettings } from './share-mount.js';
+import { reachShare, releaseRecordedMount, type MountSettings } from './share-mount.js';
 
 export interface DataServiceOptions extends MountSettings {
   /** Copy-engine worker threads; default: available parallelism. */
@@ -79,10 +79,10 @@ export function createDataService(options: DataServiceOptions): DataPort {
       };
     },
     copyVolume: (job, signal) => volumes.copyVolume(job, signal),
-    async release(job: ShareCopyJob): Promise<void> {
-      for (const endpoint of [job.destination, job.source]) {
-        const warning = await unmountShare(options, endpoint);
-        if (warning) options.logger.warn({ migrationId: job.migrationId, warning }, 'release after restart failed');
+    async releaseMounts(migrationId: string, shareInstanceIds: readonly string[]): Promise<void> {
+      for (const shareInstanceId of shareInstanceIds) {
+        const warning = await releaseRecordedMount(options, shareInstanceId);
+        if (warning) options.logger.warn({ migrationId, shareInstanceId, warning }, 'release after restart failed');
       }
     },
     async close(): Promise<void> {

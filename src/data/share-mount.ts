@@ -4,7 +4,7 @@
  * data service does the same with its mount/unmount templates, section 3.2).
  */
 import { execFile } from 'node:child_process';
-import { mkdir, readFile, realpath, rmdir } from 'node:fs/promises';
+import { mkdir, readFile, realpath, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { DataCopyError } from './errors.js';
@@ -28,6 +28,39 @@ export interface ReachedShare {
 
 export function mountPointOf(settings: MountSettings, endpoint: ShareEndpoint): string {
   return join(settings.mountTmpLocation, endpoint.shareInstanceId);
+}
+
+/**
+ * How to undo one mount, kept beside its mount point (`<id>.unmount.json`, mode 0600: the
+ * environment may carry credentials). A copy killed with its process leaves the share mounted,
+ * and the rollback that follows a restart must be able to undo that without the drivers'
+ * connection info: the driver may be the very thing that is down.
+ */
+interface UnmountRecord {
+  readonly argv: string[];
+  readonly env: Readonly<Record<string, string>>;
+}
+
+function unmountRecordPath(settings: MountSettings, shareInstanceId: string): string {
+  return join(settings.mountTmpLocation, `${shareInstanceId}.unmount.json`);
+}
+
+async function writeUnmountRecord(settings: MountSettings, shareInstanceId: string, record: UnmountRecord): Promise<void> {
+  const path = unmountRecordPath(settings, shareInstanceId);
+  await writeFile(`${path}.tmp`, JSON.stringify(record), { mode: 0o600 });
+  await rename(`${path}.tmp`, path);
+}
+
+async function readUnmountRecord(settings: MountSettings, shareInstanceId: string): Promise<UnmountRecord | undefined> {
+  let text: string;
+  try {
+    text = await readFile(unmountRecordPath(settings, shareInstanceId), 'utf8');
+  } catch {
+    return undefined;
+  }
+  const parsed = JSON.parse(text) as Partial<UnmountRecord>;
+  if (!Array.isArray(parsed.argv) || parsed.argv.length === 0) return undefined;
+  return { argv: parsed.argv.map(String), env: parsed.env ?? {} };
 }
 
 /** The export a data node mounts: the first admin-only location, else the first (Manila's rule). */
@@ -73,10 +106,15 @@ export async function reachShare(settings: MountSettings, endpoint: ShareEndpoin
       throw new DataCopyError('COPY_FAILED', `the ${side} share instance ${endpoint.shareInstanceId} is still mounted at ${path} by an earlier run and could not be unmounted${warning ? `: ${warning}` : ''}`, '');
     }
   }
+  // Written before mounting, so no crash can leave a mount without it.
+  if (connection.unmountArgv.length > 0) {
+    await writeUnmountRecord(settings, endpoint.shareInstanceId, { argv: render(connection.unmountArgv, { ...values, options: '' }), env: connection.mountEnvironment });
+  }
   try {
     await runArgv(render(connection.mountArgv, values), connection.mountEnvironment);
   } catch (error) {
     await rmdir(path).catch(() => undefined);
+    await rm(unmountRecordPath(settings, endpoint.shareInstanceId), { force: true });
     throw new DataCopyError('COPY_FAILED', `could not mount the ${side} share instance ${endpoint.shareInstanceId} at ${path}: ${(error as Error).message}`, '', { cause: error });
   }
   return { root: path, release: () => unmountShare(settings, endpoint) };
@@ -91,20 +129,48 @@ export async function unmountShare(settings: MountSettings, endpoint: ShareEndpo
   const connection = endpoint.connection;
   if (connection.localPath !== '' || connection.unmountArgv.length === 0) return undefined;
   const path = mountPointOf(settings, endpoint);
+  const argv = render(connection.unmountArgv, { path, export: exportPath(endpoint), options: '' });
+  return unmountAt(settings, endpoint.shareInstanceId, { argv, env: connection.mountEnvironment }, options.keepDirectory ?? false);
+}
+
+/**
+ * Undoes what reachShare left mounted for a share instance (a copy killed with its process)
+ * from the record written before the mount, without asking any driver. Nothing to do (and no
+ * warning) when the instance was reached through a local path or is already released.
+ */
+export async function releaseRecordedMount(settings: MountSettings, shareInstanceId: string): Promise<string | undefined> {
+  let record: UnmountRecord | undefined;
+  try {
+    record = await readUnmountRecord(settings, shareInstanceId);
+  } catch (error) {
+    return `the unmount record of share instance ${shareInstanceId} is unreadable: ${(error as Error).message}`;
+  }
+  if (record === undefined) {
+    // No record: at most an empty mount point directory is left (rmdir never removes a mount).
+    await rmdir(join(settings.mountTmpLocation, shareInstanceId)).catch(() => undefined);
+    return undefined;
+  }
+  return unmountAt(settings, shareInstanceId, record, false);
+}
+
+async function unmountAt(settings: MountSettings, shareInstanceId: string, unmount: UnmountRecord, keepDirectory: boolean): Promise<string | undefined> {
+  const path = join(settings.mountTmpLocation, shareInstanceId);
   let warning: string | undefined;
   for (let attempt = 0; attempt < MAX_STACKED_MOUNTS; attempt++) {
     const mounted = await isMountPoint(path);
     if (mounted === false) break;
     try {
-      await runArgv(render(connection.unmountArgv, { path, export: exportPath(endpoint), options: '' }), connection.mountEnvironment);
+      await runArgv(unmount.argv, unmount.env);
     } catch (error) {
       warning = `unmount of ${path} failed: ${(error as Error).message}`;
       break;
     }
     if (mounted === undefined) break;
   }
+  // The record goes only with the mount: a failed unmount can still be retried from it.
+  if (warning === undefined && !keepDirectory) await rm(unmountRecordPath(settings, shareInstanceId), { force: true });
   // rmdir only removes an empty directory, so a still-mounted share is never touched.
-  if (!options.keepDirectory) await rmdir(path).catch(() => undefined);
+  if (!keepDirectory) await rmdir(path).catch(() => undefined);
   return warning;
 }
 

@@ -110,7 +110,11 @@ export interface DataPort {
    * once; progress() works immediately.
    */
   copyVolume(job: VolumeCopyJob, signal: AbortSignal): RunningVolumeCopy;
-  /** Unmounts and removes whatever mount points a job left behind (after a crash). Idempotent. */
-  release(job: ShareCopyJob): Promise<void>;
+  /**
+   * Unmounts and removes whatever mount points a copy of these share instances left behind (a
+   * copy killed with its process), from what the data service recorded when it mounted: no
+   * driver is asked, so it works while a back end is down. Idempotent; failures are logged.
+   */
+  releaseMounts(migrationId: string, shareInstanceIds: readonly string[]): Promise<void>;
   close(): Promise<void>;
 }

@@ -64,8 +64,10 @@ export interface DaemonProcess {
 export interface FixtureOptions {
   /** data_service of the config (snake_case keys, as in the file). */
   readonly dataService?: Record<string, unknown>;
-  /** Extra plugin config per localfs back end (e.g. migrationBandwidthBytesPerSecond). */
+  /** Extra plugin config for both localfs back ends (e.g. migrationBandwidthBytesPerSecond). */
   readonly localfs?: Record<string, unknown>;
+  /** Extra plugin config for one localfs back end, over `localfs` (e.g. a root that keeps it from starting). */
+  readonly localfsOnly?: Partial<Record<LocalfsName, Record<string, unknown>>>;
   /** Rules each dummy starts with (the control file, once written, replaces them). */
   readonly dummyRules?: Partial<Record<DummyName, DummyRules>>;
   /** Percent per MigrationContinue of the dummies; default 50. */
@@ -85,8 +87,11 @@ export interface DaemonFixture {
   readonly dataDir: string;
   /** data_service.mount_tmp_location. */
   readonly mountDir: string;
-  /** Spawns the daemon on this fixture's config and data directory and waits until it listens. */
-  start(): Promise<DaemonProcess>;
+  /**
+   * Spawns the daemon on this fixture's config and data directory and waits until it listens
+   * and every back end but those in `down` (configured not to start) has its plugin's pid.
+   */
+  start(down?: readonly string[]): Promise<DaemonProcess>;
   /** Spawns a daemon without waiting for it (for one that must fail to start). */
   spawnRaw(): { child: ChildProcess; output(): string; exited: Promise<number | null> };
   /** Rewrites the config (e.g. before a restart); the fixture's back ends stay. */
@@ -177,7 +182,7 @@ export function createDaemonFixture(t: { after(fn: () => unknown): void }, initi
 
   const writeConfig = (options: FixtureOptions) => {
     const localfs = (name: LocalfsName) => ({
-      name, plugin: 'localfs', config: { root: join(dir, name), pools: ['pool1', 'pool2'], ...options.localfs },
+      name, plugin: 'localfs', config: { root: join(dir, name), pools: ['pool1', 'pool2'], ...options.localfs, ...options.localfsOnly?.[name] },
       ...(options.mountTemplates ? { share_mount_template: ['mount', '--bind', '{export}', '{path}'], share_unmount_template: ['umount', '{path}'] } : {}),
     });
     const dummy = (name: DummyName) => ({
@@ -247,7 +252,7 @@ export function createDaemonFixture(t: { after(fn: () => unknown): void }, initi
       running.add({ child, plugins: () => [] });
       return { child, output: () => output, exited };
     },
-    async start() {
+    async start(down: readonly string[] = []) {
       const child = spawnDaemon();
       const logs: LogRecord[] = [];
       const waiters = new Set<{ match: (r: LogRecord) => boolean; resolve: (r: LogRecord) => void }>();
@@ -292,7 +297,7 @@ export function createDaemonFixture(t: { after(fn: () => unknown): void }, initi
         });
       };
       // The "back end" records come on stdout, the address on stderr: wait for all of them.
-      await until(() => pluginPids.size === BACKENDS.length, () => `a pid for each back end (have ${[...pluginPids.keys()].join(', ')})`, 10_000);
+      await until(() => BACKENDS.every((name) => down.includes(name) || pluginPids.has(name)), () => `a pid for each back end (have ${[...pluginPids.keys()].join(', ')})`, 10_000);
       const client = connectAdmin(address);
       void exited.then(() => client.close());
       return {

@@ -9,7 +9,7 @@ import { revertReadOnly } from '../access.js';
 import type { OrchestratorContext } from '../context.js';
 import { deleteInstanceThroughDriver } from '../shares.js';
 import { revokeDataServiceAccess } from './data-access.js';
-import { checkpointPathOf, copyJobOf } from './host-steps.js';
+import { checkpointPathOf } from './host-steps.js';
 import { migrationPair, sourceDriver, type MigrationScope } from './scope.js';
 import type { StepResult, StepRuntime } from './step.js';
 
@@ -57,9 +57,8 @@ export async function rollbackDriver(ctx: OrchestratorContext, scope: MigrationS
 /** Host path (2.4 failures, 3.1 copy error/cancel, 2.7 apply-rules failure, 2.10 cancel after copy). */
 export async function rollbackHost(ctx: OrchestratorContext, scope: MigrationScope, runtime: StepRuntime): Promise<StepResult> {
   const sourceId = scope.migration.sourceInstanceId;
-  if (scope.destination !== undefined && scope.source !== undefined) {
-    await attempt(runtime, 'releasing the data service mounts', async () => ctx.data.release(await copyJobOf(ctx, scope)));
-  }
+  // A copy killed with ferry left its mounts; they are undone without the drivers, which may be down.
+  await ctx.data.releaseMounts(scope.migration.id, [...(scope.destination ? [scope.destination.id] : []), sourceId]);
   const warnings = await revokeDataServiceAccess(ctx, scope.share.id, [sourceId, ...(scope.destination ? [scope.destination.id] : [])]);
   for (const warning of warnings) runtime.log.warn({ warning }, 'data service access clean-up');
   if (scope.destination !== undefined) {
