@@ -10,6 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { createFerry, type FerryInstance, type FerryOptions } from '../../src/index.js';
 import type { PluginOptions } from '../../src/host/index.js';
 import type { TaskState } from '../../src/domain/statuses.js';
+import type { StorePort } from '../../src/orchestrator/store-port.js';
+import { createSqliteStore } from '../../src/store/index.js';
 import { removeTestDir } from '../integration/localfs/launcher.js';
 import { captureLog, type CapturedLog } from './plugin-host-harness.js';
 
@@ -90,6 +92,26 @@ export async function startTestFerry(t: { after(fn: () => unknown): void }, opti
     return migration ? (await ferry.migrationHistory(migration.id)).map((event) => event.taskState) : [];
   };
   return { ferry, dir, log, waitForTaskState, history };
+}
+
+/**
+ * Closes `env`'s ferry, changes its SQLite store as another writer of the file would, and starts
+ * a ferry on the same directory again with `start`: for states ferry's own API never produces
+ * (a share network that is not active, a share instance with a replica state). `env` must run
+ * on a `dir` the test made (startTestFerry removes a directory of its own when its ferry closes,
+ * which would be under the second ferry); that directory is removed once the second ferry closed.
+ */
+export async function restartWithStoreEdit<T extends TestFerry>(t: { after(fn: () => unknown): void }, env: T, edit: (store: StorePort) => Promise<void>, start: (dir: string) => Promise<T>): Promise<T> {
+  await env.ferry.close();
+  const store = await createSqliteStore({ path: join(env.dir, 'data', 'ferry.db') });
+  try {
+    await edit(store);
+  } finally {
+    await store.close();
+  }
+  const restarted = await start(env.dir);
+  t.after(() => removeTestDir(env.dir));
+  return restarted;
 }
 
 /** Resolves once each back end (of `names`, default all) is ready and reported its pools after `since`, or failed for good; rejects naming the stragglers after `timeoutMs`. */

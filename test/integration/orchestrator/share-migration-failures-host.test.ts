@@ -114,3 +114,34 @@ describe('share migration failures: host-assisted path', () => {
     assert.deepEqual(rules.map((rule) => rule.state), ['active'], 'the rules are active on the primary (destination)');
   });
 });
+
+describe('share migration failures: the data service has no access configured (DATA_SERVICE_ACCESS_NOT_CONFIGURED)', () => {
+  // MigrationStart cannot know: the access types come from both drivers' connection info, asked
+  // for when the copy starts. So the start is accepted and the migration fails there, cleaned up
+  // like any copy failure (docs/share-migration.md, "copy fails").
+  const cases = [
+    ['dataService.dataNodeAccessIps is empty and both back ends take ip access', { dataNodeAccessIps: [] }, 'ip', /dataService\.dataNodeAccessIps/],
+    ['both back ends take only user access and no dataNodeAccessAdminUser is set', {}, 'user', /Unsupported access type provided: user/],
+  ] as const;
+  for (const [what, dataService, accessType, message] of cases) {
+    it(`${what}: accepted, then migration_error with the reason, destination deleted, source restored`, async (t) => {
+      const h = await startMigrationFerry(t, { dataService });
+      const mapping = { getConnectionInfo: { result: { connectionInfo: { accessMapping: { [accessType]: { protocols: ['nfs'] } } } } } };
+      h.setRules('dummy1', mapping);
+      h.setRules('dummy2', mapping);
+      const share = await startHost(h, 'migration_error');
+      const after = await h.ferry.getShare(share.id);
+      assert.deepEqual(await h.history(share.id), ['migration_starting', 'migration_in_progress', 'data_copying_starting', 'data_copying_error', 'migration_error']);
+      assert.equal(after.migration?.errorReason, 'DATA_SERVICE_ACCESS_NOT_CONFIGURED');
+      assert.match(after.migration?.error ?? '', message);
+      assert.equal(after.migration?.active, false);
+      assert.ok(h.enteredCount('dummy2', 'createShareInstance') >= 1, 'the destination had been created');
+      assert.ok(h.enteredCount('dummy2', 'deleteShareInstance') >= 1, 'the destination is deleted through its driver');
+      await assertSourceRestored(h, share, 'dummy2');
+      assert.deepEqual((await h.ferry.listAccessRules(share.id)).map((rule) => [rule.accessTo, rule.forDataService]), [['10.0.0.1', false]], 'no data-service rule was added');
+      const progress = await h.ferry.migrationGetProgress(share.id);
+      assert.equal(progress.errorReason, 'DATA_SERVICE_ACCESS_NOT_CONFIGURED');
+      await assertFerryError(h.ferry.migrationCancel(share.id), 'FAILED_PRECONDITION', 'MIGRATION_NOT_IN_PROGRESS');
+    });
+  }
+});

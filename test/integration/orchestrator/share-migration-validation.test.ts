@@ -4,10 +4,13 @@
  * Every refusal is checked for its code and reason and for leaving the share untouched.
  */
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { dummyBackend, localfsBackend, startTestFerry } from '../../helpers/ferry-harness.js';
+import { dummyBackend, localfsBackend, restartWithStoreEdit, startTestFerry } from '../../helpers/ferry-harness.js';
+import { startServerMigrationFerry } from '../../helpers/server-migration.js';
 import {
   DUMMY, L1P1, L2P1, L2P2, assertRefused, assertUnchanged, localfsRoot, migrationRequest, newShare, rejectsWith, sharedTestFerry, shareState,
 } from '../../helpers/share-migration.js';
@@ -293,5 +296,62 @@ describe('a destination back end that is down', () => {
     const check = await env.ferry.migrationCheck(migrationRequest(share.id, DUMMY));
     assert.equal(check.accepted, false);
     assert.deepEqual(check.blockers.map((b) => [b.reason, b.blocks]), [['BACKEND_DOWN', 'migration'], ['DRIVER_ASSISTED_NOT_POSSIBLE', 'driver_assisted']]);
+  });
+});
+
+describe('states only another writer of the store produces', () => {
+  // ferry's API creates networks active and has no replicas; a store written by something else
+  // (an operator's repair, a newer ferry) can hold both. Shares on share servers (dummy1, dummy2).
+  it('a target share network that is not active is SHARE_NETWORK_NOT_ACTIVE; a share with replicas is SHARE_HAS_REPLICAS', async (t) => {
+    const first = await startServerMigrationFerry(t, { dir: mkdtempSync(join(tmpdir(), 'fe-smv-')) });
+    const subnets = [{ availabilityZone: null, neutronNetId: 'net-a', neutronSubnetId: 'subnet-a' }];
+    const { shares: [onBroken] } = await first.serverWithShares(1);
+    const healthy = await first.ferry.createShareNetwork({ name: 'healthy', subnets });
+    const changing = await first.ferry.createShareNetwork({ name: 'changing', subnets });
+    const onHealthy = (name: string) => first.ferry.createShare({ shareProto: 'NFS', sizeGib: 1, host: 'ferry@dummy1#alpha', shareType: first.typeId, shareNetworkId: healthy.id, name });
+    const replicated = await onHealthy('replicated');
+    const lone = await onHealthy('lone');
+    const h = await restartWithStoreEdit(t, first, async (store) => {
+      await store.updateShareNetwork(first.networkId, { status: 'error' });
+      await store.updateShareNetwork(changing.id, { status: 'network_change' });
+      // A replicated share: the primary 'active', a secondary replica 'in_sync' on dummy2.
+      const primary = await store.updateShareInstance(replicated.instances[0]!.id, { replicaState: 'active' });
+      const at = new Date().toISOString();
+      await store.insertShareInstance({ ...primary, id: randomUUID(), host: 'ferry@dummy2#alpha', shareServerId: null, replicaState: 'in_sync', createdAt: at, updatedAt: at });
+      // A share of a replication type without a secondary: its own replica_state is no replica.
+      await store.updateShareInstance(lone.instances[0]!.id, { replicaState: 'active' });
+    }, (dir) => startServerMigrationFerry(t, { dir }));
+    const { ferry } = h;
+    const DEST = 'ferry@dummy2#alpha';
+    assert.equal((await ferry.getShare(replicated.id)).instances.length, 2);
+
+    // The share's own network (no new one given) is the target.
+    let error = await assertRefused(h, onBroken!.id, () => ferry.migrationStart(migrationRequest(onBroken!.id, DEST)), 'FAILED_PRECONDITION', 'SHARE_NETWORK_NOT_ACTIVE');
+    assert.equal(error.metadata['shareNetworkId'], h.networkId);
+    error = await assertRefused(h, onBroken!.id, () => ferry.migrationStart(migrationRequest(onBroken!.id, DEST, { forceHostAssistedMigration: true })), 'FAILED_PRECONDITION', 'SHARE_NETWORK_NOT_ACTIVE', 'forced');
+    let check = await ferry.migrationCheck(migrationRequest(onBroken!.id, DEST));
+    assert.equal(check.accepted, false);
+    assert.deepEqual(check.blockers.filter((b) => b.blocks === 'migration').map((b) => b.reason), ['SHARE_NETWORK_NOT_ACTIVE']);
+    // Only the target counts: a new, active network takes the share out of the broken one.
+    check = await ferry.migrationCheck(migrationRequest(onBroken!.id, DEST, { newShareNetworkId: healthy.id }));
+    assert.deepEqual(check.blockers.filter((b) => b.blocks === 'migration'), [], 'to an active network');
+    // A new network that is not active, for a share on an active one.
+    error = await assertRefused(h, lone.id, () => ferry.migrationStart(migrationRequest(lone.id, DEST, { newShareNetworkId: changing.id })), 'FAILED_PRECONDITION', 'SHARE_NETWORK_NOT_ACTIVE', 'new network');
+    assert.equal(error.metadata['shareNetworkId'], changing.id);
+    assert.match(error.message, /is network_change, not active/);
+
+    for (const force of [false, true]) {
+      error = await assertRefused(h, replicated.id, () => ferry.migrationStart(migrationRequest(replicated.id, DEST, { forceHostAssistedMigration: force })), 'FAILED_PRECONDITION', 'SHARE_HAS_REPLICAS', `force ${force}`);
+      assert.equal(error.metadata['shareId'], replicated.id);
+    }
+    check = await ferry.migrationCheck(migrationRequest(replicated.id, DEST));
+    assert.equal(check.accepted, false);
+    assert.deepEqual(check.blockers.filter((b) => b.blocks === 'migration').map((b) => b.reason), ['SHARE_HAS_REPLICAS']);
+    // Manila's has_replicas: more than one instance with a replica_state.
+    check = await ferry.migrationCheck(migrationRequest(lone.id, DEST));
+    assert.deepEqual([check.accepted, check.blockers.filter((b) => b.blocks === 'migration')], [true, []], 'a lone active replica is no replica');
+
+    assert.deepEqual(Object.keys(h.dummyState('dummy2').shares), [], 'nothing was created on the destination');
+    assert.deepEqual((await ferry.listShareNetworks()).map((n) => [n.name, n.status]).sort(), [['changing', 'network_change'], ['healthy', 'active'], ['net1', 'error']]);
   });
 });

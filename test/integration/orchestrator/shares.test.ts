@@ -5,10 +5,11 @@
  * reset_task_state validation.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { dummyBackend, localfsBackend } from '../../helpers/ferry-harness.js';
+import { dummyBackend, localfsBackend, restartWithStoreEdit, startTestFerry } from '../../helpers/ferry-harness.js';
 import { L1P1, assertRefused, dataDir, newShare, rejectsWith, sharedTestFerry } from '../../helpers/share-migration.js';
 
 /** Capacities chosen so the scheduler's choice is known: localfs2#pool1 has the most room. */
@@ -182,5 +183,39 @@ describe('shares, share types and share networks', () => {
     assert.equal((await ferry.resetStatus(share.id, 'available')).status, 'available');
     assert.equal((await ferry.resetTaskState(share.id, 'migration_error')).taskState, 'migration_error');
     assert.equal((await ferry.resetTaskState(share.id, null)).taskState, null);
+  });
+});
+
+describe('a share network that is not active', () => {
+  it('createShare on it is SHARE_NETWORK_NOT_ACTIVE and creates nothing; an active network still works', async (t) => {
+    // ferry creates networks active; only another writer of the store can leave one in error or network_change.
+    const start = (dir: string) => startTestFerry(t, { dir, backends: (d) => [dummyBackend('dummy', join(d, 'b', 'dummy'), { pools: dummyPools })] });
+    const first = await start(mkdtempSync(join(tmpdir(), 'fe-net-')));
+    const dhss = await first.ferry.createShareType({ name: 'servers', extraSpecs: { driver_handles_share_servers: 'true' } });
+    const subnets = [{ availabilityZone: null, neutronNetId: 'n1', neutronSubnetId: 's1' }];
+    const broken = await first.ferry.createShareNetwork({ name: 'broken', subnets });
+    const changing = await first.ferry.createShareNetwork({ name: 'changing', subnets });
+    const healthy = await first.ferry.createShareNetwork({ name: 'healthy', subnets });
+    const env = await restartWithStoreEdit(t, first, async (store) => {
+      await store.updateShareNetwork(broken.id, { status: 'error' });
+      await store.updateShareNetwork(changing.id, { status: 'network_change' });
+    }, start);
+    const { ferry } = env;
+    const dummyState = () => JSON.parse(readFileSync(join(env.dir, 'b', 'dummy', 'state.json'), 'utf8')) as { shares: Record<string, unknown>; servers: Record<string, unknown> };
+
+    for (const [network, status] of [[broken, 'error'], [changing, 'network_change']] as const) {
+      for (const host of [undefined, 'ferry@dummy#gamma']) {
+        const error = await rejectsWith(ferry.createShare({ shareProto: 'NFS', sizeGib: 1, shareType: dhss.id, shareNetworkId: network.id, ...(host ? { host } : {}) }), 'FAILED_PRECONDITION', 'SHARE_NETWORK_NOT_ACTIVE');
+        assert.equal(error.metadata['shareNetworkId'], network.id);
+        assert.match(error.message, new RegExp(`is ${status}, not active`));
+      }
+    }
+    assert.deepEqual(await ferry.listShares(), [], 'no share record');
+    assert.deepEqual(await ferry.listShareServers(), [], 'no share server record');
+    assert.deepEqual([Object.keys(dummyState().shares), Object.keys(dummyState().servers)], [[], []], 'nothing on the back end');
+    assert.deepEqual((await ferry.listShareNetworks()).map((n) => [n.name, n.status]).sort(), [['broken', 'error'], ['changing', 'network_change'], ['healthy', 'active']]);
+
+    const share = await ferry.createShare({ shareProto: 'NFS', sizeGib: 1, shareType: dhss.id, shareNetworkId: healthy.id });
+    assert.equal(share.status, 'available');
   });
 });

@@ -82,6 +82,42 @@ describe('share server migration: cancel', () => {
     assert.equal(untouched.taskState, 'migration_in_progress');
   });
 
+  it('a destination driver that answered migration_cancel = false: cancel is MIGRATION_CANCEL_NOT_SUPPORTED in both cancellable states and changes nothing; complete still works', async (t) => {
+    const h = await startServerMigrationFerry(t);
+    const hold = h.holdFile('continue');
+    h.setRules('dummy2', { shareServerMigrationCheckCompatibility: { result: { migrationCancel: false } }, shareServerMigrationContinue: { holdUntilFile: hold } });
+    const { server, shares } = await h.serverWithShares(1, { rule: true });
+    const check = await h.ferry.serverMigrationCheck({ shareServerId: server.id, host: 'ferry@dummy2', writable: false, nondisruptive: false, preserveSnapshots: false });
+    assert.equal(check.compatible, true, 'no cancel is no reason to refuse the migration');
+    assert.equal(check.supported.migrationCancel, false);
+    const migrationId = await h.startServer(server.id, 'ferry@dummy2');
+
+    const assertCancelRefused = async (taskState: string) => {
+      const before = await h.ferry.getShareServer(server.id);
+      assert.equal(before.taskState, taskState);
+      const destinationBefore = await h.ferry.getShareServer(before.migration!.destinationShareServerId!);
+      const historyBefore = await h.ferry.serverMigrationHistory(migrationId);
+      await assert.rejects(h.ferry.serverMigrationCancel(server.id), { code: 'FAILED_PRECONDITION', reason: 'MIGRATION_CANCEL_NOT_SUPPORTED', message: /migration_cancel = false/ });
+      const after = await h.ferry.getShareServer(server.id);
+      assert.deepEqual([after.status, after.taskState, after.migration?.id, after.migration?.active, after.migration?.error], ['server_migrating', taskState, migrationId, true, '']);
+      const destination = await h.ferry.getShareServer(destinationBefore.id);
+      assert.deepEqual([destination.status, destination.taskState], [destinationBefore.status, destinationBefore.taskState]);
+      assert.deepEqual(await h.ferry.serverMigrationHistory(migrationId), historyBefore, 'no task_state recorded');
+      assert.equal((await h.ferry.getShare(shares[0]!.id)).status, 'server_migrating');
+      assert.equal(h.enteredCount('dummy2', 'shareServerMigrationCancel'), 0, 'the driver was not asked to cancel');
+    };
+    await h.entered('dummy2', 'shareServerMigrationContinue');
+    await assertCancelRefused('migration_driver_in_progress');
+    h.release(hold);
+    await h.waitForServer(server.id, (s) => s?.taskState === 'migration_driver_phase1_done', 'phase 1 done');
+    await assertCancelRefused('migration_driver_phase1_done');
+
+    // What the operator does instead: complete it.
+    const { destinationShareServerId } = await h.ferry.serverMigrationComplete(server.id);
+    await h.waitForServer(destinationShareServerId, (s) => s?.taskState === 'migration_success', 'migration_success');
+    assert.equal((await h.ferry.getShare(shares[0]!.id)).shareServerId, destinationShareServerId);
+  });
+
   it('a failed driver cancel returns the migration to where it was, with the error; a second cancel works', async (t) => {
     const h = await startServerMigrationFerry(t, { rules: { dummy2: { shareServerMigrationCancel: { fail: BACKEND_ERROR, failTimes: 1 } } } });
     const { server, shares } = await h.serverWithShares(1);
