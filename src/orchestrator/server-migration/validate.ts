@@ -126,7 +126,9 @@ export async function evaluateServerStart(ctx: OrchestratorContext, request: Ser
     if (instance.status !== 'available') {
       block(ferryError('INVALID_SHARE_STATUS', `share ${share.id} (instance ${instance.id}) status must be available, but current status is: ${instance.status}`, { shareId: share.id, status: instance.status }));
     }
-    if (instance.replicaState !== null) block(ferryError('SHARE_HAS_REPLICAS', `share ${share.id} has replicas; share servers with replicated shares cannot migrate`, { shareId: share.id }));
+    // Manila's share.has_replicas, as for a share migration: more than one instance with a replica_state (a primary's own 'active' is no replica).
+    const replicas = (await ctx.store.listShareInstances({ shareId: share.id })).filter((i) => i.replicaState !== null);
+    if (replicas.length > 1) block(ferryError('SHARE_HAS_REPLICAS', `share ${share.id} has replicas; share servers with replicated shares cannot migrate`, { shareId: share.id }));
     for (const { instance: snapshot } of snapshots) {
       if (snapshot.status !== 'available') {
         block(ferryError('INVALID_SNAPSHOT_STATUS', `snapshot ${snapshot.snapshotId} of share ${share.id} must be available, but its status is: ${snapshot.status}`, { shareId: share.id, snapshotId: snapshot.snapshotId, status: snapshot.status }));

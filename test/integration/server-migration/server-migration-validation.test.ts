@@ -4,7 +4,13 @@
  * the same blocking states instead of failing on the first.
  */
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { restartWithStoreEdit } from '../../helpers/ferry-harness.js';
+import { assertFerryError } from '../../helpers/migration-harness.js';
 import { startServerMigrationFerry, type ServerMigrationFerry } from '../../helpers/server-migration.js';
 
 const FLAGS = { writable: false, nondisruptive: false, preserveSnapshots: false };
@@ -74,6 +80,58 @@ describe('share server MigrationStart validations (Manila 4.6)', () => {
     assert.equal(check.compatible, false);
     assert.deepEqual(check.blockers.map((b) => b.reason).sort(), ['INVALID_SHARE_SERVER_STATUS', 'INVALID_SHARE_STATUS', 'SHARE_BUSY', 'SHARE_SERVER_MIGRATION_NO_CHANGE']);
     await assertUnchanged(h, server.id, shares.map((s) => s.id));
+  });
+
+  it('refuses a target network that is not active and a share with replicas, states only another writer of the store produces', async (t) => {
+    const first = await startServerMigrationFerry(t, { dir: mkdtempSync(join(tmpdir(), 'fe-ssv-')) });
+    const subnets = [{ availabilityZone: null, neutronNetId: 'net-a', neutronSubnetId: 'subnet-a' }];
+    const { server: onBroken, shares: brokenShares } = await first.serverWithShares(1);
+    const healthy = await first.ferry.createShareNetwork({ name: 'healthy', subnets });
+    const changing = await first.ferry.createShareNetwork({ name: 'changing', subnets });
+    const lonely = await first.ferry.createShareNetwork({ name: 'lonely', subnets });
+    const create = (name: string, shareNetworkId: string) => first.ferry.createShare({ shareProto: 'NFS', sizeGib: 1, host: 'ferry@dummy1#alpha', shareType: first.typeId, shareNetworkId, name });
+    // One server (on healthy) with a plain share and a replicated one; another (on lonely) whose
+    // only share is of a replication type without a secondary replica.
+    const plain = await create('plain', healthy.id);
+    const replicated = await create('replicated', healthy.id);
+    const lone = await create('lone', lonely.id);
+    assert.equal(replicated.shareServerId, plain.shareServerId);
+    const h = await restartWithStoreEdit(t, first, async (store) => {
+      await store.updateShareNetwork(first.networkId, { status: 'error' });
+      await store.updateShareNetwork(changing.id, { status: 'network_change' });
+      const primary = await store.updateShareInstance(replicated.instances[0]!.id, { replicaState: 'active' });
+      const at = new Date().toISOString();
+      await store.insertShareInstance({ ...primary, id: randomUUID(), host: 'ferry@dummy2#alpha', shareServerId: null, replicaState: 'in_sync', createdAt: at, updatedAt: at });
+      await store.updateShareInstance(lone.instances[0]!.id, { replicaState: 'active' });
+    }, (dir) => startServerMigrationFerry(t, { dir }));
+    const { ferry } = h;
+
+    /** Start refused with `reason` (FAILED_PRECONDITION, the first blocker), the check lists `blockers`, and nothing changed. */
+    const refused = async (serverId: string, shareIds: readonly string[], reason: string, newShareNetworkId?: string, blockers = [reason]) => {
+      const before = await ferry.getShareServer(serverId);
+      const error = await assertFerryError(h.startServer(serverId, 'ferry@dummy2', newShareNetworkId ? { newShareNetworkId } : {}), 'FAILED_PRECONDITION', reason);
+      const check = await ferry.serverMigrationCheck({ shareServerId: serverId, host: 'ferry@dummy2', ...FLAGS, ...(newShareNetworkId ? { newShareNetworkId } : {}) });
+      assert.equal(check.compatible, false);
+      assert.deepEqual(check.blockers.map((b) => b.reason), blockers);
+      assert.deepEqual(await ferry.getShareServer(serverId), before, 'the server is as it was');
+      await assertUnchanged(h, serverId, shareIds);
+      return error;
+    };
+    let error = await refused(onBroken.id, brokenShares.map((s) => s.id), 'SHARE_NETWORK_NOT_ACTIVE');
+    assert.equal(error.metadata['shareNetworkId'], h.networkId);
+    error = await refused(plain.shareServerId!, [plain.id, replicated.id], 'SHARE_NETWORK_NOT_ACTIVE', changing.id, ['SHARE_NETWORK_NOT_ACTIVE', 'SHARE_HAS_REPLICAS']);
+    assert.equal(error.metadata['shareNetworkId'], changing.id);
+    error = await refused(plain.shareServerId!, [plain.id, replicated.id], 'SHARE_HAS_REPLICAS');
+    assert.equal(error.metadata['shareId'], replicated.id);
+    // Only the target network counts: a new, active one takes the server out of the broken one.
+    const away = await ferry.serverMigrationCheck({ shareServerId: onBroken.id, host: 'ferry@dummy2', ...FLAGS, newShareNetworkId: healthy.id });
+    assert.deepEqual(away.blockers, []);
+    // Manila's has_replicas: more than one instance with a replica_state (as for a share migration).
+    const loneCheck = await ferry.serverMigrationCheck({ shareServerId: lone.shareServerId!, host: 'ferry@dummy2', ...FLAGS });
+    assert.deepEqual(loneCheck.blockers, [], 'a lone active replica is no replica');
+
+    assert.deepEqual(await ferry.listShareServers({ host: 'ferry@dummy2' }), [], 'no destination server');
+    assert.deepEqual(Object.keys((h.dummyState('dummy2') as unknown as { servers: Record<string, unknown> }).servers), [], 'nothing set up on dummy2');
   });
 
   it('refuses a server whose share has a snapshot in error, or rules in error', async (t) => {
