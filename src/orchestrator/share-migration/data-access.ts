@@ -26,8 +26,12 @@ export function dataServiceIdentities(ctx: OrchestratorContext, source: Connecti
       identities.push({ accessType: 'user', accessTo: settings.dataNodeAccessAdminUser });
     } else if (type === 'cert' && settings.dataNodeAccessCert !== '') {
       identities.push({ accessType: 'cert', accessTo: settings.dataNodeAccessCert });
+    } else if (type === 'user' || type === 'cert') {
+      // QUIRK(Manila): it answers "Unsupported access type provided" here too, for a type it supports but was not configured.
+      const option = type === 'user' ? 'dataNodeAccessAdminUser' : 'dataNodeAccessCert';
+      throw ferryError('DATA_SERVICE_ACCESS_NOT_CONFIGURED', `Configuration for Data node mounting access type ${type} has not been set (dataService.${option}).`, { accessType: type });
     } else {
-      throw ferryError('DATA_SERVICE_ACCESS_NOT_CONFIGURED', `Unsupported access type provided: ${type} (set the matching dataService.dataNodeAccess* option).`, { accessType: type });
+      throw ferryError('DATA_SERVICE_ACCESS_NOT_CONFIGURED', `Unsupported access type provided: ${type} (the data service can be given ip, user or cert access).`, { accessType: type });
     }
   }
   return identities;

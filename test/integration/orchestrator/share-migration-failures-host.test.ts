@@ -121,7 +121,7 @@ describe('share migration failures: the data service has no access configured (D
   // like any copy failure (docs/share-migration.md, "copy fails").
   const cases = [
     ['dataService.dataNodeAccessIps is empty and both back ends take ip access', { dataNodeAccessIps: [] }, 'ip', /dataService\.dataNodeAccessIps/],
-    ['both back ends take only user access and no dataNodeAccessAdminUser is set', {}, 'user', /Unsupported access type provided: user/],
+    ['both back ends take only user access and no dataNodeAccessAdminUser is set', {}, 'user', /access type user has not been set \(dataService.dataNodeAccessAdminUser\)/],
   ] as const;
   for (const [what, dataService, accessType, message] of cases) {
     it(`${what}: accepted, then migration_error with the reason, destination deleted, source restored`, async (t) => {
