@@ -3,6 +3,7 @@
  * plugin processes, a real SQLite store; closed and removed by `t.after`. Waiting helpers read
  * the migration's persisted history instead of sleeping.
  */
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -112,6 +113,16 @@ export async function restartWithStoreEdit<T extends TestFerry>(t: { after(fn: (
   const restarted = await start(env.dir);
   t.after(() => removeTestDir(env.dir));
   return restarted;
+}
+
+/**
+ * Records, as a writer with replication would, that a share instance has a replica: the
+ * instance becomes the 'active' replica and an 'in_sync' secondary is added on `secondaryHost`.
+ */
+export async function addSecondaryReplica(store: StorePort, instanceId: string, secondaryHost: string): Promise<void> {
+  const primary = await store.updateShareInstance(instanceId, { replicaState: 'active' });
+  const at = new Date().toISOString();
+  await store.insertShareInstance({ ...primary, id: randomUUID(), host: secondaryHost, shareServerId: null, replicaState: 'in_sync', createdAt: at, updatedAt: at });
 }
 
 /** Resolves once each back end (of `names`, default all) is ready and reported its pools after `since`, or failed for good; rejects naming the stragglers after `timeoutMs`. */

@@ -4,12 +4,11 @@
  * Every refusal is checked for its code and reason and for leaving the share untouched.
  */
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { dummyBackend, localfsBackend, restartWithStoreEdit, startTestFerry } from '../../helpers/ferry-harness.js';
+import { addSecondaryReplica, dummyBackend, localfsBackend, restartWithStoreEdit, startTestFerry } from '../../helpers/ferry-harness.js';
 import { startServerMigrationFerry } from '../../helpers/server-migration.js';
 import {
   DUMMY, L1P1, L2P1, L2P2, assertRefused, assertUnchanged, localfsRoot, migrationRequest, newShare, rejectsWith, sharedTestFerry, shareState,
@@ -314,10 +313,7 @@ describe('states only another writer of the store produces', () => {
     const h = await restartWithStoreEdit(t, first, async (store) => {
       await store.updateShareNetwork(first.networkId, { status: 'error' });
       await store.updateShareNetwork(changing.id, { status: 'network_change' });
-      // A replicated share: the primary 'active', a secondary replica 'in_sync' on dummy2.
-      const primary = await store.updateShareInstance(replicated.instances[0]!.id, { replicaState: 'active' });
-      const at = new Date().toISOString();
-      await store.insertShareInstance({ ...primary, id: randomUUID(), host: 'ferry@dummy2#alpha', shareServerId: null, replicaState: 'in_sync', createdAt: at, updatedAt: at });
+      await addSecondaryReplica(store, replicated.instances[0]!.id, 'ferry@dummy2#alpha');
       // A share of a replication type without a secondary: its own replica_state is no replica.
       await store.updateShareInstance(lone.instances[0]!.id, { replicaState: 'active' });
     }, (dir) => startServerMigrationFerry(t, { dir }));

@@ -4,12 +4,11 @@
  * the same blocking states instead of failing on the first.
  */
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { restartWithStoreEdit } from '../../helpers/ferry-harness.js';
+import { addSecondaryReplica, restartWithStoreEdit } from '../../helpers/ferry-harness.js';
 import { assertFerryError } from '../../helpers/migration-harness.js';
 import { startServerMigrationFerry, type ServerMigrationFerry } from '../../helpers/server-migration.js';
 
@@ -99,9 +98,7 @@ describe('share server MigrationStart validations (Manila 4.6)', () => {
     const h = await restartWithStoreEdit(t, first, async (store) => {
       await store.updateShareNetwork(first.networkId, { status: 'error' });
       await store.updateShareNetwork(changing.id, { status: 'network_change' });
-      const primary = await store.updateShareInstance(replicated.instances[0]!.id, { replicaState: 'active' });
-      const at = new Date().toISOString();
-      await store.insertShareInstance({ ...primary, id: randomUUID(), host: 'ferry@dummy2#alpha', shareServerId: null, replicaState: 'in_sync', createdAt: at, updatedAt: at });
+      await addSecondaryReplica(store, replicated.instances[0]!.id, 'ferry@dummy2#alpha');
       await store.updateShareInstance(lone.instances[0]!.id, { replicaState: 'active' });
     }, (dir) => startServerMigrationFerry(t, { dir }));
     const { ferry } = h;
