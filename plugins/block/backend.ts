@@ -7,7 +7,7 @@ import { mkdir } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { MissingFieldError, NotFoundError, ResourceExhaustedError } from '../../src/domain/errors.js';
 import type { Volume } from '../../src/contract/gen/ferry/driver/v1/common.js';
-import { createKeyedOperations, type KeyedOperations } from '../sdk/index.js';
+import { createKeyedOperations, createKeyedQueue, type KeyedOperations } from '../sdk/index.js';
 import type { BlockConfig } from './config.js';
 import { checkName, migrationsDir, poolDir, updatesDir, volumeImage } from './layout.js';
 import { RecordStore, type VolumeRecord } from './records.js';
@@ -104,19 +104,10 @@ export class BlockBackend {
 
   /** Runs `fn` after every earlier `withLock` of the same key settled (a queue, not a refusal). */
   withLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    const next = (this.locks.get(key) ?? Promise.resolve()).then(fn);
-    const settled = next.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.locks.set(key, settled);
-    void settled.then(() => {
-      if (this.locks.get(key) === settled) this.locks.delete(key);
-    });
-    return next;
+    return this.queue.withLock(key, fn);
   }
 
-  private readonly locks = new Map<string, Promise<void>>();
+  private readonly queue = createKeyedQueue();
 }
 
 /** The lock key of a volume object: every change to its record or image runs under it. */

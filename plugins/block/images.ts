@@ -6,7 +6,7 @@
  * stays thin on the destination (a hole stays a hole; zeros written by a client become holes).
  */
 import { execFile } from 'node:child_process';
-import { access, open, rm, stat, statfs } from 'node:fs/promises';
+import { open, rm, stat, statfs } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { promisify } from 'node:util';
 import { partialOf } from './layout.js';
@@ -70,14 +70,6 @@ export async function fileSystemBytes(path: string): Promise<{ totalBytes: numbe
   return { totalBytes: s.blocks * s.bsize, freeBytes: s.bavail * s.bsize };
 }
 
-export async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 export async function isDirectory(path: string): Promise<boolean> {
   try {

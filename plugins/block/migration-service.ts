@@ -34,9 +34,9 @@ import type {
 } from '../../src/contract/gen/ferry/driver/v1/volume.js';
 import type { DeepPartial, DriverContext } from '../sdk/index.js';
 import { BlockBackend, objectLock, required, type VolumeRef } from './backend.js';
-import { renameDurably } from '../sdk/durable-files.js';
+import { pathExists, renameDurably } from '../sdk/durable-files.js';
 import { PLUGIN_NAME } from './identity.js';
-import { allocatedBytes, copySparse, exists, fileSystemBytes, isDirectory, sameFileSystem } from './images.js';
+import { allocatedBytes, copySparse, fileSystemBytes, isDirectory, sameFileSystem } from './images.js';
 import { checkName, partialOf, poolDir, volumeImage } from './layout.js';
 import { PEER_CAPACITY_PREFIX, PEER_ROOT } from './pool-service.js';
 import { RecordStore, type MigrateAnswer, type MigrationRecord, type UpdateRecord, type VolumeRecord } from './records.js';
@@ -113,7 +113,7 @@ export class MigrationService {
       // ferry never migrates a volume that has snapshots (manila-migration-behaviour 7), so the
       // plugin does not either.
       if ((await b.store.listSnapshots(ref.pool)).some((s) => s.volumeName === ref.name)) return notMoved('the volume has snapshots');
-      if ((await target.store.readVolume(target.pool, ref.name)) !== undefined || (await exists(destinationImage))) {
+      if ((await target.store.readVolume(target.pool, ref.name)) !== undefined || (await pathExists(destinationImage))) {
         return notMoved(`an object named ${ref.name} already exists in the destination pool`);
       }
       await b.checkCapacity(target.pool, volume.sizeGib, target.capacityGib, target.store);
@@ -186,7 +186,7 @@ export class MigrationService {
     if (move !== undefined) {
       const destination = move.destinationRoot === b.root ? b.store : new RecordStore(move.destinationRoot);
       const incoming = await destination.readVolume(move.destinationPool, move.name);
-      if (incoming === undefined && !(await exists(volumeImage(move.destinationRoot, move.destinationPool, move.name)))) {
+      if (incoming === undefined && !(await pathExists(volumeImage(move.destinationRoot, move.destinationPool, move.name)))) {
         throw new UnavailableError('PEER_UNAVAILABLE', `the destination ${move.destinationRoot} no longer shows volume ${move.name}; is it mounted?`, { migrationId: journal.migrationId });
       }
       if (incoming?.incomingMigrationId === journal.migrationId) {
@@ -210,11 +210,11 @@ export class MigrationService {
       const sourceImage = b.image(move.sourcePool, move.name);
       const destinationImage = volumeImage(move.destinationRoot, move.destinationPool, move.name);
       if (move.mode === 'rename') {
-        if (!(await exists(sourceImage)) && (await exists(destinationImage))) await renameDurably(destinationImage, sourceImage);
+        if (!(await pathExists(sourceImage)) && (await pathExists(destinationImage))) await renameDurably(destinationImage, sourceImage);
       } else {
         await rm(partialOf(destinationImage), { force: true });
         // Only a copy is removed: the source image must still be there.
-        if (await exists(sourceImage)) await rm(destinationImage, { force: true });
+        if (await pathExists(sourceImage)) await rm(destinationImage, { force: true });
       }
       const destination = move.destinationRoot === b.root ? b.store : new RecordStore(move.destinationRoot);
       const incoming = await destination.readVolume(move.destinationPool, move.name);
@@ -294,7 +294,7 @@ export class MigrationService {
     if (originalStatus !== 'available') return `the original volume was ${originalStatus || 'of unknown status'}, its consumer may hold the object`;
     if (record.attachment !== undefined) return `the temporary volume is attached to data node ${record.attachment.dataNode}`;
     if ((await b.store.listSnapshots(record.pool)).some((s) => s.volumeName === record.name)) return 'the temporary volume has snapshots';
-    if ((await b.store.readVolume(record.pool, toName)) !== undefined || (await exists(b.image(record.pool, toName)))) return `${toName} is taken in pool ${record.pool}`;
+    if ((await b.store.readVolume(record.pool, toName)) !== undefined || (await pathExists(b.image(record.pool, toName)))) return `${toName} is taken in pool ${record.pool}`;
     return undefined;
   }
 
@@ -307,7 +307,7 @@ export class MigrationService {
       if (from === undefined) throw new InternalError(`neither ${fromName} nor ${toName} has a record in pool ${pool}`, { reason: 'BACKEND_ERROR' });
       await b.store.writeVolume({ ...from, name: toName, volumeId: update.volumeId });
     }
-    if ((await exists(b.image(pool, fromName))) && !(await exists(b.image(pool, toName)))) await renameDurably(b.image(pool, fromName), b.image(pool, toName));
+    if ((await pathExists(b.image(pool, fromName))) && !(await pathExists(b.image(pool, toName)))) await renameDurably(b.image(pool, fromName), b.image(pool, toName));
     if (from !== undefined) await b.store.removeVolume(pool, fromName);
     const done: UpdateRecord = { ...update, phase: 'done' };
     await b.store.writeUpdate(done);

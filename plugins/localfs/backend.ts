@@ -7,6 +7,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { FailedPreconditionError, InvalidArgumentError, MissingFieldError, NotFoundError, ResourceExhaustedError } from '../../src/domain/errors.js';
 import type { ExportLocation, ShareInstance, ShareServer } from '../../src/contract/gen/ferry/driver/v1/common.js';
+import { createKeyedQueue } from '../sdk/index.js';
 import type { LocalFsConfig, ReadOnlyEnforcement } from './config.js';
 import type { TreeCopier } from './copier.js';
 import { ExportManager, exportStateFor } from './exports.js';
@@ -163,19 +164,10 @@ export class LocalFsBackend {
 
   /** Runs `fn` after every earlier `withLock` of the same key settled (a queue, not a refusal). */
   withLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    const next = (this.locks.get(key) ?? Promise.resolve()).then(fn);
-    const settled = next.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.locks.set(key, settled);
-    void settled.then(() => {
-      if (this.locks.get(key) === settled) this.locks.delete(key);
-    });
-    return next;
+    return this.queue.withLock(key, fn);
   }
 
-  private readonly locks = new Map<string, Promise<void>>();
+  private readonly queue = createKeyedQueue();
 
   /** INVALID_FIELD unless the protocol is served. */
   checkProtocol(field: string, proto: string): void {

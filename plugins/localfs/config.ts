@@ -4,8 +4,8 @@
  * defaults and the allowed read-only enforcements depend on it. Every problem is an
  * InvalidArgumentError whose field names the exact key, e.g. `capacityGib.pool1`.
  */
-import { isAbsolute, normalize } from 'node:path';
 import { InvalidArgumentError } from '../../src/domain/errors.js';
+import { NAME_PATTERN, absoluteRoot, capacityGibOf, configObject, nonEmptyString, poolNames } from '../sdk/config-fields.js';
 
 /**
  * How a read-only access state (every rule "ro", or cast_rules_to_readonly) is enforced:
@@ -45,7 +45,7 @@ export interface LocalFsConfig {
 const KNOWN_KEYS = ['root', 'pools', 'availabilityZone', 'readOnlyEnforcement', 'capacityGib', 'migrationBandwidthBytesPerSecond', 'copyThreads', 'driverHandlesShareServers'] as const;
 
 /** A pool name, share or snapshot id: one safe path component. */
-export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+export { NAME_PATTERN };
 
 export interface ParseConfigOptions {
   /** Whether the plugin runs as root (uid 0); decides the default enforcement. */
@@ -54,32 +54,10 @@ export interface ParseConfigOptions {
 
 /** Validates FERRY_PLUGIN_CONFIG (already JSON-parsed) and fills in the defaults. */
 export function parseConfig(raw: unknown, options: ParseConfigOptions): LocalFsConfig {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new InvalidArgumentError('config', 'must be a JSON object');
-  const input = raw as Record<string, unknown>;
-  for (const key of Object.keys(input)) {
-    if (!(KNOWN_KEYS as readonly string[]).includes(key)) throw new InvalidArgumentError(key, `unknown configuration key; known keys: ${KNOWN_KEYS.join(', ')}`);
-  }
-
-  if (input.root === undefined || input.root === '') throw new InvalidArgumentError('root', 'is required: the back-end directory, e.g. "/srv/ferry/localfs1"', 'MISSING_FIELD');
-  if (typeof input.root !== 'string' || !isAbsolute(input.root)) throw new InvalidArgumentError('root', 'must be an absolute directory path');
-  const root = normalize(input.root).replace(/(.)\/+$/, '$1');
-
-  let pools: string[] = ['pool1', 'pool2'];
-  if (input.pools !== undefined) {
-    if (!Array.isArray(input.pools) || input.pools.length === 0) throw new InvalidArgumentError('pools', 'must be a non-empty array of pool names');
-    pools = input.pools.map((pool, i) => {
-      if (typeof pool !== 'string' || !NAME_PATTERN.test(pool)) throw new InvalidArgumentError(`pools[${i}]`, 'must be a name of letters, digits, ".", "_" or "-" (at most 128, not starting with "." or "-")');
-      return pool;
-    });
-    const duplicate = pools.find((pool, i) => pools.indexOf(pool) !== i);
-    if (duplicate !== undefined) throw new InvalidArgumentError('pools', `duplicate pool name ${JSON.stringify(duplicate)}`);
-  }
-
-  let availabilityZone = 'nova';
-  if (input.availabilityZone !== undefined) {
-    if (typeof input.availabilityZone !== 'string' || input.availabilityZone === '') throw new InvalidArgumentError('availabilityZone', 'must be a non-empty string');
-    availabilityZone = input.availabilityZone;
-  }
+  const input = configObject(raw, KNOWN_KEYS);
+  const root = absoluteRoot(input, '/srv/ferry/localfs1');
+  const pools = poolNames(input, ['pool1', 'pool2']);
+  const availabilityZone = nonEmptyString(input, 'availabilityZone', 'nova');
 
   let readOnlyEnforcement: ReadOnlyEnforcement = options.isRoot ? 'bind-mount' : 'none';
   if (input.readOnlyEnforcement !== undefined) {
@@ -92,17 +70,7 @@ export function parseConfig(raw: unknown, options: ParseConfigOptions): LocalFsC
     }
   }
 
-  const capacityGib: Record<string, number> = {};
-  if (input.capacityGib !== undefined) {
-    if (typeof input.capacityGib !== 'object' || input.capacityGib === null || Array.isArray(input.capacityGib)) {
-      throw new InvalidArgumentError('capacityGib', 'must be an object of pool name to GiB, e.g. {"pool1": 100}');
-    }
-    for (const [pool, gib] of Object.entries(input.capacityGib as Record<string, unknown>)) {
-      if (!pools.includes(pool)) throw new InvalidArgumentError(`capacityGib.${pool}`, `is not a configured pool (pools: ${pools.join(', ')})`);
-      if (typeof gib !== 'number' || !Number.isFinite(gib) || gib <= 0) throw new InvalidArgumentError(`capacityGib.${pool}`, 'must be a positive number of GiB');
-      capacityGib[pool] = gib;
-    }
-  }
+  const capacityGib = capacityGibOf(input, pools);
 
   const migrationBandwidthBytesPerSecond = nonNegativeInteger(input, 'migrationBandwidthBytesPerSecond', 0);
   const copyThreads = nonNegativeInteger(input, 'copyThreads', 2);

@@ -5,10 +5,10 @@
  * resume from checkpoints after a restart, and answer the contract's phase errors the same way.
  */
 import { createHash } from 'node:crypto';
-import { access, mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
-import { createKeyedOperations } from '../sdk/index.js';
+import { createKeyedOperations, pathExists } from '../sdk/index.js';
 import type { LocalFsBackend } from './backend.js';
 import { AlreadyExistsError, FailedPreconditionError, InternalError, MissingFieldError, NotFoundError } from '../../src/domain/errors.js';
 import type { CopyPhase, TreeCopier, TreeCopyJob } from './copier.js';
@@ -239,7 +239,7 @@ export class BackgroundCopies {
       }
       await mkdir(step.destination, { recursive: true, mode: 0o700 });
       await mkdir(dirname(step.checkpointPath), { recursive: true, mode: 0o700 });
-      if (await exists(step.checkpointPath)) summary.resumed = true;
+      if (await pathExists(step.checkpointPath)) summary.resumed = true;
       let job: TreeCopyJob;
       let result;
       try {
@@ -446,11 +446,3 @@ export async function isDirectory(path: string): Promise<boolean> {
   }
 }
 
-export async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -6,7 +6,7 @@
  * removals fsync their directories, so the change itself survives a power cut.
  */
 import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, rm } from 'node:fs/promises';
+import { access, open, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /** fsync of a directory: makes the names created, renamed or removed in it durable. */
@@ -69,4 +69,14 @@ export async function renameDurably(from: string, to: string): Promise<void> {
 export async function removeDurably(path: string): Promise<void> {
   await rm(path, { force: true });
   await syncDirectory(dirname(path));
+}
+
+/** Whether anything exists at `path` (false also when it cannot be reached). */
+export async function pathExists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -13,9 +13,10 @@ export { serve } from './serve.js';
 export type { ServeOptions, ServingPlugin, DriverSource } from './serve.js';
 export type { Driver, DriverContext, DriverInfo, DriverHandler, ServiceHandlers } from './driver.js';
 export type { PluginEnvironment } from './environment.js';
-export { createKeyedOperations, createCompletedResults } from './keyed-operations.js';
-export type { KeyedOperations, CompletedResults, CompletedResultsOptions, ReplayOptions } from './keyed-operations.js';
-export { readJson, removeDurably, renameDurably, syncDirectory, syncFile, writeJsonAtomic } from './durable-files.js';
+export { createKeyedOperations, createKeyedQueue, createCompletedResults } from './keyed-operations.js';
+export type { KeyedOperations, KeyedQueue, CompletedResults, CompletedResultsOptions, ReplayOptions } from './keyed-operations.js';
+export { pathExists, readJson, removeDurably, renameDurably, syncDirectory, syncFile, writeJsonAtomic } from './durable-files.js';
+export { NAME_PATTERN, absoluteRoot, capacityGibOf, configObject, nonEmptyString, poolNames } from './config-fields.js';
 
 export {
   FerryError,

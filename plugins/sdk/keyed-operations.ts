@@ -53,6 +53,31 @@ export function createKeyedOperations(): KeyedOperations {
   };
 }
 
+/** Operations on one key run one after another: a queue, where KeyedOperations refuses. */
+export interface KeyedQueue {
+  /** Runs `fn` after every earlier call with the same key settled; rejects as `fn` does. */
+  withLock<T>(key: string, fn: () => Promise<T>): Promise<T>;
+}
+
+export function createKeyedQueue(): KeyedQueue {
+  const tails = new Map<string, Promise<void>>();
+  return {
+    withLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
+      const next = (tails.get(key) ?? Promise.resolve()).then(fn);
+      const settled = next.then(
+        () => undefined,
+        () => undefined,
+      );
+      tails.set(key, settled);
+      // The map holds only keys with work queued, so it does not grow with every key ever used.
+      void settled.then(() => {
+        if (tails.get(key) === settled) tails.delete(key);
+      });
+      return next;
+    },
+  };
+}
+
 export interface CompletedResultsOptions {
   /**
    * How many results to keep; the oldest is forgotten first.

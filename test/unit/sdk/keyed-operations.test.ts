@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createCompletedResults, createKeyedOperations } from '../../../plugins/sdk/keyed-operations.js';
+import { createCompletedResults, createKeyedOperations, createKeyedQueue } from '../../../plugins/sdk/keyed-operations.js';
 import { AlreadyExistsError, OperationInProgressError } from '../../../src/domain/errors.js';
 
 describe('createKeyedOperations', () => {
@@ -59,5 +59,23 @@ describe('createCompletedResults', () => {
     results.forget('b');
     assert.equal(results.size, 1);
     assert.throws(() => createCompletedResults({ maxEntries: 0 }), /maxEntries must be a positive integer, got 0/);
+  });
+});
+
+describe('createKeyedQueue', () => {
+  it('runs calls of one key in order, one at a time; other keys do not wait; a failure does not block the next', async () => {
+    const queue = createKeyedQueue();
+    const order: string[] = [];
+    let releaseFirst!: () => void;
+    const first = queue.withLock('v1', () => new Promise<void>((resolve) => (releaseFirst = () => (order.push('v1 first'), resolve()))));
+    const failing = queue.withLock('v1', () => Promise.reject(new Error('boom')));
+    const third = queue.withLock('v1', async () => void order.push('v1 third'));
+    await queue.withLock('v2', async () => void order.push('v2'));
+    assert.deepEqual(order, ['v2'], 'v2 ran while v1 was held; v1 calls wait');
+    releaseFirst();
+    await first;
+    await assert.rejects(failing, /boom/);
+    await third;
+    assert.deepEqual(order, ['v2', 'v1 first', 'v1 third']);
   });
 });
