@@ -17,6 +17,7 @@ import { Piscina } from 'piscina';
 import { compactCheckpoint, openCheckpoint } from './checkpoint.js';
 import { describeChoice } from './copy-method.js';
 import { DataCopyCancelledError, DataCopyError, dataCopyErrorFromFailure, DestinationNotEmptyError, InvalidCopyOptionsError, type WorkerFailure } from './errors.js';
+import { meterThroughput } from './throughput.js';
 import { C, createSharedState, SharedState } from './shared-state.js';
 import type {
   BigFile, ChunkOk, CopyDirOk, CopyDirTask, CopyPhase, DirtyDir, CopyProgress, CopyResult, CopyTask, CopyTreeOptions, HardLinkEntry, HardLinkGroup, JobSpec, ProbeOk, ScanOk, ScanTask, TaskResult,
@@ -86,12 +87,7 @@ function startJob(piscina: Piscina<CopyTask, TaskResult>, threads: number, optio
   const state = new SharedState(stateBuffer);
   const started = Date.now();
   const live = { phase: 'sizing' as CopyPhase, bytesTotal: 0, filesTotal: 0 };
-  const samples: Array<{ t: number; bytes: number }> = [];
-  const sampler = setInterval(() => {
-    samples.push({ t: Date.now(), bytes: state.get(C.bytesDone) });
-    if (samples.length > 20) samples.shift();
-  }, 250);
-  sampler.unref();
+  const throughput = meterThroughput(() => state.get(C.bytesDone));
 
   const onAbort = (): void => state.cancel();
   if (signal?.aborted) state.cancel();
@@ -109,7 +105,7 @@ function startJob(piscina: Piscina<CopyTask, TaskResult>, threads: number, optio
       },
     )
     .finally(() => {
-      clearInterval(sampler);
+      throughput.stop();
       signal?.removeEventListener('abort', onAbort);
     });
 
@@ -126,9 +122,7 @@ function startJob(piscina: Piscina<CopyTask, TaskResult>, threads: number, optio
         const ratio = bytesTotal > 0 ? bytesDone / bytesTotal : filesTotal > 0 ? filesDone / filesTotal : 0;
         totalProgress = Math.min(99, Math.floor(ratio * 100));
       }
-      const first = samples[0];
-      const last = samples[samples.length - 1];
-      const bytesPerSecond = first && last && last.t > first.t ? Math.max(0, ((last.bytes - first.bytes) * 1000) / (last.t - first.t)) : 0;
+      const bytesPerSecond = throughput.bytesPerSecond();
       const remaining = Math.max(0, bytesTotal - bytesDone);
       return {
         totalProgress,

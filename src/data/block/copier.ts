@@ -22,6 +22,7 @@ import { CheckpointWriter, loadCheckpoint, type CheckpointHeader } from './check
 import { volumeDigest } from './digest.js';
 import { InvalidVolumeCopyError, VolumeCopyCancelledError, VolumeCopyError, volumeCopyErrorFromFailure } from './errors.js';
 import { extentsInRange, listExtents } from './extents.js';
+import { meterThroughput } from '../throughput.js';
 import { prepareCopy } from './prepare.js';
 import {
   BlockCounter, BlockState, createBlockState, RANGE_BYTES,
@@ -104,12 +105,7 @@ function startCopy(piscina: Piscina<BlockTask, BlockTaskResult>, threads: number
   const state = new BlockState(stateBuffer);
   const live: Live = { done: false, bytesResumed: 0 };
   const total = Number.isSafeInteger(job.sizeBytes) && job.sizeBytes > 0 ? job.sizeBytes : 0;
-  const samples: Array<{ t: number; bytes: number }> = [];
-  const sampler = setInterval(() => {
-    samples.push({ t: Date.now(), bytes: state.get(BlockCounter.bytesDone) });
-    if (samples.length > 20) samples.shift();
-  }, 250);
-  sampler.unref();
+  const throughput = meterThroughput(() => state.get(BlockCounter.bytesDone));
   const onAbort = (): void => state.cancel();
   if (signal?.aborted) state.cancel();
   signal?.addEventListener('abort', onAbort, { once: true });
@@ -120,7 +116,7 @@ function startCopy(piscina: Piscina<BlockTask, BlockTaskResult>, threads: number
       return result;
     })
     .finally(() => {
-      clearInterval(sampler);
+      throughput.stop();
       signal?.removeEventListener('abort', onAbort);
     });
 
@@ -128,9 +124,7 @@ function startCopy(piscina: Piscina<BlockTask, BlockTaskResult>, threads: number
     done,
     progress(): VolumeCopyProgress {
       const bytesDone = Math.min(total, live.bytesResumed + Math.max(0, state.get(BlockCounter.bytesDone)));
-      const first = samples[0];
-      const last = samples[samples.length - 1];
-      const rate = first && last && last.t > first.t ? Math.max(0, ((last.bytes - first.bytes) * 1000) / (last.t - first.t)) : 0;
+      const rate = throughput.bytesPerSecond();
       return {
         // 100 means done: a copy whose bytes are all dealt with still waits for its last fdatasync.
         totalProgress: live.done ? 100 : total > 0 ? Math.min(99, Math.floor((bytesDone * 100) / total)) : 0,
